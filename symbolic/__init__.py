@@ -1,0 +1,40 @@
+"""gaconvex.symbolic: the single source of truth for every feature formula in gaconvex.
+
+Derives, with sympy, what an architecture's Lasso features are (:func:`derive`), where they
+break and which reflections those breaks are, closed forms of the beta -> 0 limit, and
+compiles features into numpy / numba / torch kernels.  Submodules load on first use.
+"""
+from __future__ import annotations
+
+import importlib
+
+from .activations import (ACTIVATIONS, Activation, absolute, get_activation, leaky_relu,
+                          piecewise_linear, relu, sign, threshold)
+from .architecture import FAMILIES, Architecture, architecture
+from .derivation import FeatureFamily, Layer, Library, derive, forward, propagate
+
+# name -> submodule, imported on first access (keeps `import gaconvex.symbolic` light).
+_LAZY = {
+    "compile": "codegen",
+    "Kernel": "codegen",
+    "describe": "describe",
+    "PiecewiseLinear": "piecewise",
+    "breakpoints": "breakpoints",
+    "Breakpoint": "breakpoints",
+    "reflection_order": "reflections",
+    "label_point": "reflections",
+    "closed_forms": None,
+    "theorems": None,
+}
+
+__all__ = ["ACTIVATIONS", "Activation", "absolute", "get_activation", "leaky_relu",
+           "piecewise_linear", "relu", "sign", "threshold", "FAMILIES", "Architecture",
+           "architecture", "FeatureFamily", "Layer", "Library", "derive", "forward",
+           "propagate", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module = importlib.import_module(f"{__name__}.{_LAZY[name] or name}")
+        return module if _LAZY[name] is None else getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
