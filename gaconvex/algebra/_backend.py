@@ -1,0 +1,147 @@
+"""Array backends behind one API: numpy in -> numpy out, torch in -> torch out (same device).
+
+torch is never imported here: a tensor can only have been passed if torch is already in
+``sys.modules``, so ``import gaconvex.algebra`` stays free of torch. The numpy backend works in
+float64; the torch backend keeps a floating input's dtype (float64 for integer input).
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from .._validation import GaconvexError, as_float_array, check_finite
+
+# Batch rows per torch call of the Laplace expansion: small enough to stay in CPU caches.
+_TORCH_CPU_CHUNK = 1 << 16
+_TORCH_DEVICE_CHUNK = 1 << 22
+
+
+def is_tensor(a) -> bool:
+    """True if ``a`` is a torch tensor (without importing torch)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(a, torch.Tensor)
+
+
+class NumpyBackend:
+    """float64 numpy arrays; the Laplace expansion runs in a numba kernel."""
+
+    name = "numpy"
+    xp = np
+
+    def asarray(self, a, name: str):
+        return as_float_array(a, name)
+
+    def index(self, values):
+        return np.asarray(values, dtype=np.intp)
+
+    def constant(self, values):
+        return np.asarray(values, dtype=np.float64)
+
+    def pinv(self, a, rtol: float):
+        return np.linalg.pinv(a, rcond=rtol)
+
+    def wedge_laplace(self, V, schedule):
+        from ._kernels import wedge_laplace
+
+        k, d = V.shape[-2:]
+        flat = np.ascontiguousarray(V.reshape(-1, k, d))
+        out = np.empty((flat.shape[0], schedule.n_out))
+        wedge_laplace(flat, schedule.n_slots, schedule.first, schedule.out, schedule.inn,
+                      schedule.vec, schedule.col, schedule.sign, out)
+        return out.reshape(V.shape[:-2] + (schedule.n_out,))
+
+
+class TorchBackend:
+    """torch tensors on one device, in one floating dtype."""
+
+    name = "torch"
+
+    def __init__(self, torch, device, dtype):
+        self.xp = torch
+        self.device = device
+        self.dtype = dtype
+
+    def asarray(self, a, name: str):
+        torch = self.xp
+        if not is_tensor(a):
+            a = torch.as_tensor(as_float_array(a, name))
+        elif a.is_complex():
+            raise GaconvexError(f"{name} must be real, got a tensor of dtype {a.dtype}.")
+        a = a.to(device=self.device, dtype=self.dtype)
+        if not bool(torch.isfinite(a).all()):
+            check_finite(a.detach().cpu().numpy(), name)
+        return a
+
+    def index(self, values):
+        return self.xp.as_tensor(np.asarray(values), dtype=self.xp.long, device=self.device)
+
+    def constant(self, values):
+        return self.xp.as_tensor(np.asarray(values), dtype=self.dtype, device=self.device)
+
+    def pinv(self, a, rtol: float):
+        return self.xp.linalg.pinv(a, rtol=rtol)
+
+    def wedge_laplace(self, V, schedule):
+        from ._torch import wedge_laplace
+
+        k, d = V.shape[-2:]
+        flat = V.reshape(-1, k, d)
+        chunk = _TORCH_CPU_CHUNK if self.device.type == "cpu" else _TORCH_DEVICE_CHUNK
+        parts = [wedge_laplace(flat[s:s + chunk], schedule) for s in range(0, flat.shape[0], chunk)]
+        out = self.xp.cat(parts) if parts else flat.new_empty((0, schedule.n_out))
+        return out.reshape(tuple(V.shape[:-2]) + (schedule.n_out,))
+
+
+NUMPY = NumpyBackend()
+
+
+def backend_for(*arrays):
+    """The backend for a call: torch if any argument is a tensor, else numpy."""
+    tensors = [a for a in arrays if is_tensor(a)]
+    if not tensors:
+        return NUMPY
+    torch = sys.modules["torch"]
+    devices = sorted({str(t.device) for t in tensors})
+    if len(devices) > 1:
+        raise GaconvexError(
+            f"the tensors are on different devices {devices}; move them to one device first."
+        )
+    floating = [t.dtype for t in tensors if t.is_floating_point()]
+    dtype = floating[0] if floating else torch.float64
+    for other in floating[1:]:
+        dtype = torch.promote_types(dtype, other)
+    return TorchBackend(torch, tensors[0].device, dtype)
+
+
+def as_vectors(backend, V, name: str):
+    """``V`` as a stack of k row vectors in R^d, shape (..., k, d), with d >= 1 and k <= d."""
+    V = backend.asarray(V, name)
+    if V.ndim < 2:
+        raise GaconvexError(
+            f"{name} must be a stack of row vectors of shape (..., k, d), got shape "
+            f"{tuple(V.shape)}; put one vector per row (a single vector v is V = [v])."
+        )
+    k, d = V.shape[-2:]
+    if d < 1:
+        raise GaconvexError(
+            f"{name} must hold vectors of dimension d >= 1, got shape {tuple(V.shape)} (d = {d})."
+        )
+    if k > d:
+        raise GaconvexError(
+            f"{name} has {k} vectors of dimension {d} (shape {tuple(V.shape)}), but a k-blade in "
+            f"R^d needs k <= d; vectors are rows (axis -2) and coordinates columns (axis -1): "
+            "did you pass them transposed?"
+        )
+    return V
+
+
+def as_points(backend, x, name: str, d: int):
+    """``x`` as a stack of points in R^d, shape (..., d)."""
+    x = backend.asarray(x, name)
+    if x.ndim < 1 or x.shape[-1] != d:
+        raise GaconvexError(
+            f"{name} must be a point (or a stack of points) in R^{d}, shape (..., {d}), "
+            f"got shape {tuple(x.shape)}."
+        )
+    return x
