@@ -1,0 +1,16 @@
+"""gaconvex.networks: torch models of the networks behind the Lasso libraries (002 Sec. 2).
+
+Parallel and standard networks (:mod:`.modules`), the training objective (1.1)
+(:mod:`.objective`), reconstruction of a network from a Lasso solution (:mod:`.reconstruction`),
+non-convex training (:mod:`.training`), kinks of trained networks (:mod:`.kinks`) and the
+library-completeness search of the dual certificate (:mod:`.completeness`).  Importing this
+package imports torch.
+"""
+from __future__ import annotations
+
+from .modules import ParallelNetwork, StandardNetwork, activation_function, to_standard
+from .objective import data_fit, penalty, training_objective
+from .reconstruction import reconstruct, split_neurons
+
+__all__ = ["ParallelNetwork", "StandardNetwork", "activation_function", "to_standard",
+           "data_fit", "penalty", "training_objective", "reconstruct", "split_neurons"]
