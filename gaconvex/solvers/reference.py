@@ -17,6 +17,7 @@ import time
 import numpy as np
 
 from .._validation import GaconvexError
+from ._polish import best_point, free_coefficients, kkt_solve
 from .problem import LassoProblem
 from .solution import LassoSolution
 
@@ -33,10 +34,11 @@ _TOLERANCE_OPTIONS = {
 def solve_reference(problem: LassoProblem, *, tol: float = 1e-9, solver: str = "CLARABEL") -> LassoSolution:
     """Solve ``problem`` with cvxpy to tight tolerances and return a ``LassoSolution``.
 
-    For the squared loss the free coefficients are then polished exactly: given z,
-    (xi, omega) = argmin ||[1, U] c - (y - A z)|| (002 Sec. 1.8: xi* = mean(y - A z) without U),
-    so that 1^T lambda = 0 and U^T lambda = 0 hold to rounding; lambda = y_hat - y.
-    Needs ``problem.A.to_dense()``.
+    For the squared loss the interior point is then polished (``_polish_squared``): exact
+    free coefficients (xi, omega) given z, and exact KKT solves on the dual-active set,
+    kept only if the objective does not increase; lambda = y_hat - y. For the other losses
+    lambda is the multiplier of the constraint, clipped into the domain of ell^*.
+    Needs ``problem.dense_dictionary()``.
     """
     import cvxpy as cp
 
@@ -76,7 +78,7 @@ def solve_reference(problem: LassoProblem, *, tol: float = 1e-9, solver: str = "
     omega_val = (np.atleast_1d(np.asarray(free[-1].value, dtype=np.float64))
                  if problem.n_unpenalized else np.zeros(0))
     if problem.loss == "squared":
-        xi_val, omega_val = _polish_free_coefficients(problem, z_val)
+        z_val, xi_val, omega_val = _polish_squared(problem, A, z_val)
         fitted = problem.fitted(z_val, xi_val, omega_val)
         dual = fitted - problem.y
     else:
@@ -96,12 +98,20 @@ def solve_reference(problem: LassoProblem, *, tol: float = 1e-9, solver: str = "
     )
 
 
-def _polish_free_coefficients(problem: LassoProblem, z: np.ndarray) -> tuple[float, np.ndarray]:
-    """Exact minimizer over the free coefficients (xi, omega) of the squared loss, z fixed."""
-    B = problem.unpenalized_basis()
-    if B.shape[1] == 0:
-        return 0.0, np.zeros(0)
-    coef = np.linalg.lstsq(B, problem.y - problem.A.matvec(z), rcond=None)[0]
-    if problem.intercept:
-        return float(coef[0]), coef[1:]
-    return 0.0, coef
+def _polish_squared(problem: LassoProblem, A: np.ndarray, z: np.ndarray):
+    """Polish an interior-point z for the squared loss; return the best (z, xi, omega) of:
+
+    1. z with exact free coefficients (xi, omega) (so 1^T lambda = 0, U^T lambda = 0 to rounding);
+    2. KKT solves (``_polish.kkt_solve``) on the dual-active sets
+       S_delta = {j : |A_j^T lambda| >= beta_t (1 - delta)}, delta in 1e-9 ... 1e-3: the
+       support lies in the equicorrelation set (002 Prop. E.3), and the interior point's
+       dual slack of a nearly active coordinate can be anywhere in this range.
+    """
+    start = (z, *free_coefficients(problem, A, z))
+    points = [start]
+    if problem.beta_t > 0:
+        corr = A.T @ (problem.fitted(*start) - problem.y)
+        for delta in (1e-9, 1e-7, 1e-5, 1e-3):
+            active = np.flatnonzero(np.abs(corr) >= problem.beta_t * (1.0 - delta))
+            points.append(kkt_solve(problem, A, active, -np.sign(corr[active])))
+    return best_point(problem, points)
