@@ -1,0 +1,217 @@
+"""The dictionary object: a Lasso matrix whose every column knows the unit that made it.
+
+A :class:`Dictionary` is a list of blocks, one per symbolic feature family, each holding the
+anchor points and sign patterns of its columns; the matrix rows are the caller's data order.
+:func:`deduplicate_columns` removes zero and repeated columns and keeps a report of what it
+removed, so nothing disappears silently.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gaconvex._validation import GaconvexError
+
+__all__ = ["Block", "ColumnInfo", "Dictionary", "DeduplicationReport", "deduplicate_columns"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """Columns of one feature family: anchors (user indices and values) and +-1 signs per column."""
+
+    family: object  # gaconvex.symbolic.FeatureFamily
+    anchor_index: np.ndarray  # (P, k) int, indices into the caller's x
+    anchor_values: np.ndarray  # (P, k) float
+    signs: np.ndarray  # (P, m) int8
+    sampled: bool = False
+
+    def __len__(self) -> int:
+        return len(self.anchor_index)
+
+    def take(self, keep: np.ndarray) -> "Block":
+        return Block(self.family, self.anchor_index[keep], self.anchor_values[keep],
+                     self.signs[keep], self.sampled)
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """Everything needed to rebuild the unit behind one column (002 Def. B.3)."""
+
+    index: int
+    family: object
+    anchor_index: tuple  # indices into the caller's x
+    anchor_rank: tuple  # 1-based positions in the descending order x_1 > ... > x_N (002)
+    anchor_values: tuple
+    signs: tuple
+
+    @property
+    def activation(self):
+        return self.family.activation
+
+    @property
+    def depth(self) -> int:
+        return self.family.architecture.depth
+
+    @property
+    def bias_kind(self) -> str:
+        return self.family.bias_kind
+
+    def unit(self):
+        """Numeric (W, b) of every layer of the rescaled unit (+-1 weights, data/midpoint biases)."""
+        return self.family.unit(self.anchor_values, self.signs)
+
+
+@dataclass(frozen=True)
+class DeduplicationReport:
+    """What :func:`deduplicate_columns` removed: zero columns and duplicates of kept columns."""
+
+    n_raw: int
+    zero: np.ndarray  # raw indices of all-zero columns
+    duplicate_of: dict = field(default_factory=dict)  # raw index -> raw index of the kept twin
+    kept: np.ndarray = field(default_factory=lambda: np.zeros(0, int))  # raw indices kept
+
+    def __str__(self) -> str:
+        return (f"{self.n_raw} raw columns: {len(self.kept)} kept, {len(self.zero)} zero, "
+                f"{len(self.duplicate_of)} duplicates removed")
+
+
+@dataclass
+class Dictionary:
+    """A 1-D Lasso dictionary with per-column metadata (002 Table 3.1, Def. 3.10).
+
+    Attributes
+    ----------
+    architecture : gaconvex.symbolic.Architecture
+    x : (N,) inputs in the caller's order; ``order`` sorts them descending (x[order[0]] = x_1).
+    matrix : (N, P) columns f_i(x) with rows in the caller's order.
+    blocks : per-family column metadata.
+    unpenalized : (N, q) extra unpenalized columns (the skip connection's x, 002 Sec. 3.1).
+    report : DeduplicationReport or None.
+    """
+
+    architecture: object
+    x: np.ndarray
+    order: np.ndarray
+    matrix: np.ndarray
+    blocks: tuple
+    unpenalized: np.ndarray
+    report: DeduplicationReport | None = None
+
+    # -- conventions --------------------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.matrix.shape
+
+    @property
+    def n_columns(self) -> int:
+        return self.matrix.shape[1]
+
+    @property
+    def intercept(self) -> bool:
+        """Whether the Lasso has a free intercept xi (not for sign/threshold, 002 Thm 3.11)."""
+        return self.architecture.has_free_intercept
+
+    def beta_tilde(self, beta):
+        """Lasso beta~ for training beta (symmetrized: 2 beta, spec erratum of 002 Lemma D.5)."""
+        return self.architecture.beta_tilde(beta)
+
+    @property
+    def sampled(self) -> bool:
+        return any(b.sampled for b in self.blocks)
+
+    # -- columns ------------------------------------------------------------------------------
+    def _locate(self, i: int):
+        if not -self.n_columns <= i < self.n_columns:
+            raise GaconvexError(f"column index {i} out of range for {self.n_columns} columns.")
+        i %= self.n_columns
+        for block in self.blocks:
+            if i < len(block):
+                return block, i
+            i -= len(block)
+        raise AssertionError("blocks do not cover the matrix")
+
+    def column_info(self, i: int) -> ColumnInfo:
+        block, j = self._locate(i)
+        rank = np.empty(self.x.size, dtype=int)
+        rank[self.order] = np.arange(1, self.x.size + 1)
+        idx = tuple(int(v) for v in block.anchor_index[j])
+        return ColumnInfo(i % self.n_columns, block.family, idx, tuple(int(rank[v]) for v in idx),
+                          tuple(float(v) for v in block.anchor_values[j]),
+                          tuple(int(s) for s in block.signs[j]))
+
+    def feature(self, i: int):
+        """Column i's feature as a function of new inputs: f_i(x) (numpy kernel of its family)."""
+        from gaconvex.symbolic import compile as compile_kernel
+
+        info = self.column_info(i)
+        kernel = compile_kernel(info.family, "numpy")
+
+        def f(x_new):
+            return kernel.column(np.asarray(x_new, dtype=float).ravel(), np.array(info.anchor_values),
+                                 np.array(info.signs, dtype=float))
+
+        f.__doc__ = f"feature {i}: {info.family.bias_kind} family, anchors {info.anchor_values}"
+        return f
+
+    def describe(self, i: int) -> str:
+        from gaconvex.symbolic import describe
+
+        info = self.column_info(i)
+        return describe(info.family, anchor_values=info.anchor_values, signs=info.signs)
+
+    def evaluate(self, x_new, backend: str = "numpy") -> np.ndarray:
+        """All columns on new inputs (rows of the result follow ``x_new``)."""
+        from gaconvex.symbolic import compile as compile_kernel
+
+        x_new = np.asarray(x_new, dtype=float).ravel()
+        cols = [np.asarray(compile_kernel(b.family, backend)(x_new, b.anchor_values,
+                                                             b.signs.astype(float)))
+                for b in self.blocks]
+        return np.concatenate(cols, axis=1) if cols else np.zeros((x_new.size, 0))
+
+    def __repr__(self) -> str:
+        extra = f", {self.report}" if self.report else ""
+        return (f"Dictionary({self.architecture}, N={self.x.size}, P={self.n_columns}"
+                f"{', sampled' if self.sampled else ''}{extra})")
+
+    def summary(self) -> str:
+        lines = [repr(self)]
+        for b in self.blocks:
+            lines.append(f"  {b.family.bias_kind:>8} family: {len(b)} columns, "
+                         f"f(x) = {b.family.expr}")
+        lines.append(f"  intercept: {'free' if self.intercept else 'none (xi = 0)'}; "
+                     f"unpenalized columns: {self.unpenalized.shape[1]}")
+        return "\n".join(lines)
+
+
+def deduplicate_columns(dictionary: Dictionary, *, rtol: float = 1e-10) -> Dictionary:
+    """Drop all-zero columns and keep the first of each group of equal columns (to ``rtol``).
+
+    Equal columns give the Lasso the same feature twice (002 Sec. 2.4: optional, but column
+    metadata must survive for reconstruction): the first column of each group keeps its
+    metadata and the removed ones are listed in the report.
+    """
+    A = dictionary.matrix
+    n_raw = A.shape[1]
+    scale = float(np.max(np.abs(A))) if A.size else 0.0
+    if scale == 0.0:
+        scale = 1.0
+    key = np.round(A.T / (scale * rtol)) + 0.0  # + 0.0 turns -0.0 into 0.0
+    zero = np.flatnonzero(~key.any(axis=1))
+    rows = np.ascontiguousarray(key).view(np.dtype((np.void, key.dtype.itemsize * key.shape[1])))
+    _, first, inverse = np.unique(rows.ravel(), return_index=True, return_inverse=True)
+    rep = first[inverse.ravel()]
+    keep_mask = (rep == np.arange(n_raw))
+    keep_mask[zero] = False
+    kept = np.flatnonzero(keep_mask)
+    duplicate_of = {int(i): int(rep[i]) for i in np.flatnonzero(rep != np.arange(n_raw))
+                    if not np.any(zero == rep[i])}
+    report = DeduplicationReport(n_raw, zero, duplicate_of, kept)
+    blocks, start = [], 0
+    for b in dictionary.blocks:
+        local = kept[(kept >= start) & (kept < start + len(b))] - start
+        blocks.append(b.take(local))
+        start += len(b)
+    return Dictionary(dictionary.architecture, dictionary.x, dictionary.order, A[:, kept],
+                      tuple(blocks), dictionary.unpenalized, report)
