@@ -1,0 +1,140 @@
+"""Certificates (duality gap with the dual of 002 Sec. 2.8 / Lemma D.8, KKT residual) and the
+``solve`` front door with its solver registry; plus the lazy-import contract."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import cvxpy as cp
+import numpy as np
+import pytest
+
+from gaconvex._validation import GaconvexError
+from gaconvex.solvers import (SOLVERS, LassoCertificate, LassoProblem, LassoSolution, certificate,
+                              register_solver, solve, solve_reference)
+
+
+def _optimum(A, y, beta):
+    z, xi = cp.Variable(A.shape[1]), cp.Variable()
+    model = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(A @ z + xi - y) + beta * cp.norm1(z)))
+    model.solve(solver="CLARABEL", tol_gap_abs=1e-11, tol_gap_rel=1e-11, tol_feas=1e-11)
+    return model.value
+
+
+def test_certificate_of_reference_solution(random_lasso):
+    """At the reference solution: gap ~ 0, KKT residual ~ 0, 1^T lambda = 0, max ratio = 1."""
+    A, y = random_lasso(seed=20)
+    problem = LassoProblem(A, y, 0.3 * LassoProblem(A, y, 1.0).beta_max())
+    cert = certificate(problem, solve_reference(problem))
+    assert cert.ok(1e-6) and cert.relative_gap < 1e-9 and cert.kkt_residual < 1e-8
+    assert cert.max_correlation_ratio == pytest.approx(1.0, abs=1e-8)
+    assert 0 < cert.m_star <= problem.n_samples and cert.n_samples == 25
+
+
+def test_gap_bounds_suboptimality_at_perturbed_points(random_lasso):
+    """Weak duality: for any (perturbed) point, dual <= optimum <= primal, where the optimum is
+    an independent cvxpy solve; perturbed points are flagged as not ok."""
+    A, y = random_lasso(n=15, p=30, seed=21)
+    beta = 0.5
+    problem = LassoProblem(A, y, beta)
+    best = _optimum(A, y, beta)
+    solution = solve_reference(problem)
+    rng = np.random.default_rng(0)
+    for scale in (1e-4, 1e-2, 1.0):
+        z = solution.z + scale * rng.standard_normal(30)
+        point = LassoSolution(z, solution.xi + scale, np.zeros(0), problem.objective(z, solution.xi + scale),
+                              problem.fitted(z, solution.xi + scale), problem.residual(z, solution.xi + scale),
+                              "perturbed", "test", 0.0)
+        cert = certificate(problem, point)
+        assert cert.dual <= best * (1 + 1e-9) and cert.primal >= best * (1 - 1e-9)
+        assert cert.gap >= cert.primal - best - 1e-9
+        assert not cert.ok(1e-6)
+
+
+def test_dual_rescaling_restores_feasibility(random_lasso):
+    """lambda of a point with too-large correlations is projected (1^T lambda = 0) and scaled
+    by s = beta_t / ||A^T lambda||_inf < 1; the resulting dual value is -1/2 s^2 ||l||^2 - s l^T y."""
+    A, y = random_lasso(n=15, p=30, seed=22)
+    problem = LassoProblem(A, y, 0.5)
+    z = np.zeros(30)
+    point = LassoSolution(z, 0.0, np.zeros(0), 0.0, np.zeros(15), -y, "zero", "test", 0.0)
+    cert = certificate(problem, point)
+    lam = -(y - y.mean())
+    s = min(1.0, 0.5 / np.max(np.abs(A.T @ lam)))
+    assert cert.dual_scale == pytest.approx(s, rel=1e-12) and s < 1
+    assert cert.dual == pytest.approx(-0.5 * s**2 * lam @ lam - s * lam @ y, rel=1e-12)
+    assert cert.intercept_residual == pytest.approx(-y.sum())
+
+
+@pytest.mark.parametrize("loss, tau", [("quantile", 0.3), ("l1", 0.5)])
+def test_certificate_general_losses(random_lasso, loss, tau):
+    """Box-conjugate losses: the dual value -lambda^T y at the rescaled lambda lower-bounds an
+    independent cvxpy optimum, and the reference solution has a tiny gap."""
+    A, y = random_lasso(n=20, p=30, seed=23)
+    problem = LassoProblem(A, y, 0.4, loss=loss, tau=tau)
+    solution = solve(problem)
+    cert = solution.certificate
+    assert cert.ok(1e-6)
+    lam = solution.dual
+    assert np.all(lam >= problem.datafit.low - 1e-12) and np.all(lam <= problem.datafit.high + 1e-12)
+    z, xi = cp.Variable(30), cp.Variable()
+    r = A @ z + xi - y
+    value = cp.sum(cp.maximum(tau * r, (tau - 1) * r)) if loss == "quantile" else cp.norm1(r)
+    model = cp.Problem(cp.Minimize(value + 0.4 * cp.norm1(z)))
+    model.solve(solver="CLARABEL")
+    assert cert.dual <= model.value * (1 + 1e-7)
+
+
+def test_solve_front_door_attaches_certificate(ramp_data):
+    """solve(problem) = reference solver + certificate; sparse=True gives m* <= N."""
+    x, y, A = ramp_data
+    problem = LassoProblem(np.hstack([A, A]), y, 1e-2)
+    dense = solve(problem)
+    vertex = solve(problem, sparse=True)
+    assert isinstance(dense.certificate, LassoCertificate) and dense.certificate.ok(1e-6)
+    assert vertex.certificate.ok(1e-6) and vertex.m_star <= len(y)
+    assert vertex.objective == pytest.approx(dense.objective, rel=1e-9)
+    assert solve(problem, tol=1e-8).certificate.relative_gap < 1e-6
+
+
+def test_summary_and_repr_are_readable(ramp_data):
+    x, y, A = ramp_data
+    solution = solve(LassoProblem(A, y, 1e-2), sparse=True)
+    text = solution.summary()
+    for piece in ("objective", "intercept xi", "active m*", "duality gap", "KKT residual", "ok(1e-6)"):
+        assert piece in text
+    assert repr(solution).startswith("LassoSolution(solver='reference/CLARABEL+sparsify', status='optimal'")
+    assert "m*=" in repr(solution) and "relative_gap=" in repr(solution.certificate)
+
+
+def test_registry_plugs_in_solvers_by_name(random_lasso):
+    """A fast solver registers under a name and is reachable through solve(); unknown or
+    duplicate names are clear errors."""
+    A, y = random_lasso(n=10, p=12, seed=24)
+    problem = LassoProblem(A, y, 0.2)
+
+    def loose(problem, **options):
+        return solve_reference(problem, tol=1e-6, **options)
+
+    register_solver("loose-test", loose)
+    try:
+        solution = solve(problem, solver="loose-test")
+        assert solution.certificate is not None and solution.solver == "reference/CLARABEL"
+        with pytest.raises(GaconvexError, match="already registered"):
+            register_solver("loose-test", loose)
+        register_solver("loose-test", loose, overwrite=True)
+    finally:
+        SOLVERS.pop("loose-test")
+    with pytest.raises(GaconvexError, match=r"unknown solver 'fista'; available: \[.*'reference'.*\]"):
+        solve(problem, solver="fista")
+    with pytest.raises(GaconvexError, match="expects a LassoProblem"):
+        solve((A, y, 0.2))
+
+
+def test_import_does_not_load_cvxpy_scipy_optimize_or_torch():
+    """Importing gaconvex.solvers is cheap: cvxpy and scipy.optimize load inside the solvers."""
+    code = ("import sys, json; import gaconvex.solvers\n"
+            "print(json.dumps([m for m in ('cvxpy', 'torch', 'scipy.optimize', 'sklearn') if m in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert json.loads(out) == []
