@@ -12,6 +12,9 @@ from .activations import (ACTIVATIONS, Activation, absolute, get_activation, lea
                           piecewise_linear, relu, sign, threshold)
 from .architecture import FAMILIES, Architecture, architecture
 from .derivation import FeatureFamily, Layer, Library, derive, forward, propagate
+# Eager: the function `breakpoints` shares its name with its submodule, and importing a
+# submodule binds the package attribute to the module, which a lazy name cannot win against.
+from .breakpoints import Breakpoint, breakpoints
 
 # name -> submodule, imported on first access (keeps `import gaconvex.symbolic` light).
 _LAZY = {
@@ -19,8 +22,6 @@ _LAZY = {
     "Kernel": "codegen",
     "describe": "describe",
     "PiecewiseLinear": "piecewise",
-    "breakpoints": "breakpoints",
-    "Breakpoint": "breakpoints",
     "reflection_order": "reflections",
     "label_point": "reflections",
     "closed_forms": None,
@@ -30,7 +31,7 @@ _LAZY = {
 __all__ = ["ACTIVATIONS", "Activation", "absolute", "get_activation", "leaky_relu",
            "piecewise_linear", "relu", "sign", "threshold", "FAMILIES", "Architecture",
            "architecture", "FeatureFamily", "Layer", "Library", "derive", "forward",
-           "propagate", *_LAZY]
+           "propagate", "Breakpoint", "breakpoints", *_LAZY]
 
 
 def __getattr__(name):

@@ -1,0 +1,277 @@
+"""Reflections of data points and their minimal orders (000 Sec. 1, Sec. 4.2, App. F; 002 Sec. 1.2).
+
+Reflection of a about b: R(a, b) = 2b - a.  Order 0: a generator (a data point / anchor) itself;
+order k: R_k in {R(R_{k-1}, g), R(g, R_{k-1})} for a generator g.  Points may repeat, so an
+order-k reflection is also of every order j >= k (R(g, g) = g).
+
+A point is an integer coefficient vector over the generators.  Its *minimal order* is found by
+the memoized backward search of seed-000-spec Sec. 2.4: p has order <= k iff p is a generator,
+or k > 0 and for some generator g, 2g - p (p = R(2g - p, g)) or, when integral, (p + g)/2
+(p = R(g, (p + g)/2)) has order <= k - 1.  Two prunings keep it fast up to order 8 over five
+generators: an order-k point has l1 norm <= (2^(k+1) - 1) max_g |g|_1, and reflections keep
+the parity class, R(a, b) = a (mod 2), so p mod 2 must be some g mod 2.  In particular a
+generalized reflection a + c - b (three odd coefficients) and a midpoint are never reflections.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+from itertools import permutations
+
+import numpy as np
+import sympy as sp
+
+from gaconvex._validation import GaconvexError, as_float_array
+
+__all__ = ["reflect", "reflection_order", "reflection_construction", "format_construction",
+           "describe_combination", "label_point"]
+
+DEFAULT_MAX_ORDER = 8
+
+
+def reflect(a, b):
+    """R(a, b) = 2b - a: a reflected about the mirror point b (000 Sec. 1; 002 Sec. 1.2)."""
+    return 2 * b - a
+
+
+class _OrderSearch:
+    """Memoized search 'does p have order <= k' over one fixed generator set."""
+
+    def __init__(self, gens: tuple):
+        self.gens = gens
+        self.index = {g: i for i, g in enumerate(gens)}
+        self.max_norm = max(sum(map(abs, g)) for g in gens)
+        self.parities = {tuple(c & 1 for c in g) for g in gens}
+        sums = {sum(g) for g in gens}
+        self.total = sums.pop() if len(sums) == 1 else None  # reflections keep an affine sum
+        self.memo: dict = {}
+
+    def construct(self, p: tuple, k: int):
+        """A construction of p of order <= k (see :func:`reflection_construction`), or None."""
+        key = (p, k)
+        if key in self.memo:
+            return self.memo[key]
+        found = self.index.get(p)
+        if (found is None and k > 0 and sum(map(abs, p)) <= (2 ** (k + 1) - 1) * self.max_norm
+                and tuple(c & 1 for c in p) in self.parities):
+            found = self._step(p, k)
+        self.memo[key] = found
+        return found
+
+    def _step(self, p, k):
+        for gi, g in enumerate(self.gens):
+            inner = self.construct(tuple(2 * b - a for a, b in zip(p, g)), k - 1)
+            if inner is not None:
+                return ("R", inner, gi)  # p = R(inner, g)
+            s = tuple(a + b for a, b in zip(p, g))
+            if all(c % 2 == 0 for c in s):
+                inner = self.construct(tuple(c // 2 for c in s), k - 1)
+                if inner is not None:
+                    return ("R*", gi, inner)  # p = R(g, inner)
+        return None
+
+    def minimal(self, p: tuple, max_order: int):
+        if self.total is not None and sum(p) != self.total:
+            return None
+        for k in range(max_order + 1):
+            c = self.construct(p, k)
+            if c is not None:
+                return k, c
+        return None
+
+
+@lru_cache(maxsize=32)
+def _search(gens: tuple) -> _OrderSearch:
+    return _OrderSearch(gens)
+
+
+def _integer_vector(coeffs):
+    """Coefficients as a tuple of ints, or None if one is not an integer."""
+    out = []
+    for c in coeffs:
+        c = Fraction(str(c)) if not isinstance(c, (int, Fraction)) else Fraction(c)
+        if c.denominator != 1:
+            return None
+        out.append(int(c))
+    return tuple(out)
+
+
+def _generators(n, generators):
+    if generators is None:
+        return tuple(tuple(int(i == j) for j in range(n)) for i in range(n))
+    gens = tuple(_integer_vector(g) for g in generators)
+    if any(g is None or len(g) != n for g in gens):
+        raise GaconvexError(f"generators must be integer vectors of length {n} (the length of coeffs).")
+    return gens
+
+
+def reflection_construction(coeffs, generators=None, max_order: int = DEFAULT_MAX_ORDER):
+    """(minimal order, construction) of the point ``coeffs`` (over ``generators``), or None.
+
+    ``generators`` default to the unit vectors, i.e. ``coeffs`` are the coefficients of the point
+    over the anchors.  A construction is a generator index (order 0), ``("R", c, g)`` for
+    R(c, g_g) = 2 g_g - c, or ``("R*", g, c)`` for R(g_g, c) = 2c - g_g.  None: no construction of
+    order <= max_order exists (non-integral points, e.g. midpoints, never have one).
+    """
+    p = _integer_vector(coeffs)
+    if p is None or not p:
+        return None
+    return _search(_generators(len(p), generators)).minimal(p, max_order)
+
+
+def reflection_order(coeffs, generators=None, max_order: int = DEFAULT_MAX_ORDER) -> int | None:
+    """Minimal reflection order of a point given by integer ``coeffs`` over ``generators``
+    (000 Sec. 4.2, App. F; seed-000-spec Sec. 2.4): 0 for a generator, 1 for 2b - a, 2 for
+    R(R(a, b), c) = a - 2b + 2c or R(c, R(a, b)) = 4b - 2a - c, ...; None if not a reflection of
+    order <= ``max_order`` (e.g. midpoints (a + b)/2 or generalized reflections a + c - b).
+    """
+    found = reflection_construction(coeffs, generators, max_order)
+    return None if found is None else found[0]
+
+
+def format_construction(construction, names) -> str:
+    """'R(R(a3, a2), a1)' for a construction of :func:`reflection_construction`."""
+    if isinstance(construction, int):
+        return str(names[construction])
+    kind, first, second = construction
+    if kind == "R":
+        return f"R({format_construction(first, names)}, {names[second]})"
+    return f"R({names[first]}, {format_construction(second, names)})"
+
+
+def _format_combination(coeffs, names) -> str:
+    """'2a1 - a2', '(a1 + a2)/2' or 'a1/2 + 3a2/4'; positive terms first."""
+    terms = [(c, n) for c, n in zip(coeffs, names) if c != 0]
+    if len(terms) == 2 and all(c == Fraction(1, 2) for c, _ in terms):
+        return f"({terms[0][1]} + {terms[1][1]})/2"
+    terms.sort(key=lambda t: t[0] < 0)
+    out = ""
+    for c, n in terms:
+        mag = abs(c)
+        num = "" if mag.numerator == 1 else str(mag.numerator)
+        body = f"{num}{n}" + (f"/{mag.denominator}" if mag.denominator != 1 else "")
+        out += (" - " if c < 0 else " + ") + body if out else ("-" if c < 0 else "") + body
+    return out or "0"
+
+
+def describe_combination(coeffs, names, constant=0, max_order: int = DEFAULT_MAX_ORDER):
+    """(label, minimal order) of the point sum_i coeffs[i] * names[i] + constant.
+
+    Labels: "data point a1", "midpoint (a1 + a2)/2", "reflection R(a2, a1) = 2a1 - a2",
+    "generalized reflection a1 + a3 - a2" (a reflection of a2 about (a1 + a3)/2, 002 Sec. 1.2),
+    "reflection of a reflection R(R(a3, a2), a1) = 2a1 + a3 - 2a2", "order-k reflection ...",
+    else "integer combination ..." / "combination ...".  Order as in :func:`reflection_order`.
+    """
+    coeffs = [Fraction(c) if isinstance(c, (int, Fraction)) else Fraction(str(c)) for c in coeffs]
+    expr = _format_combination(coeffs, names)
+    if constant != 0 or sum(coeffs) != 1:
+        return f"combination {expr}{' + ' + str(constant) if constant else ''}", None
+    nonzero = sorted(c for c in coeffs if c != 0)
+    if nonzero == [Fraction(1, 2)] * 2:
+        return f"midpoint {expr}", None
+    found = reflection_construction(coeffs, None, max_order)
+    if nonzero == [-1, 1, 1]:
+        return f"generalized reflection {expr}", None if found is None else found[0]
+    if found is None:
+        integral = all(c.denominator == 1 for c in coeffs)
+        return f"{'integer ' if integral else ''}combination {expr}", None
+    order, construction = found
+    if order == 0:
+        return f"data point {expr}", 0
+    shape = format_construction(construction, names)
+    kind = {1: "reflection", 2: "reflection of a reflection"}.get(order, f"order-{order} reflection")
+    return f"{kind} {shape} = {expr}", order
+
+
+# -- numeric labelling of kinks of trained networks ---------------------------------------------
+def _templates(max_order: int) -> list[tuple]:
+    """Coefficient patterns (over distinct data points) to try, simplest first: data point,
+    midpoint, order-1 reflection, generalized reflection, then reflections of orders 2..max_order
+    generated from the recursion R_k in {R(R_{k-1}, g), R(g, R_{k-1})} over abstract slots."""
+    out = [(Fraction(1),), (Fraction(1, 2), Fraction(1, 2))]
+    if max_order >= 1:
+        out += [(Fraction(-1), Fraction(2)), (Fraction(-1), Fraction(1), Fraction(1))]
+    level = {((0, 1),)}  # expressions as sorted ((slot, coeff), ...)
+    seen = {(1,)}
+    for k in range(1, max_order + 1):
+        nxt = set()
+        for e in level:
+            d = dict(e)
+            for g in range(len(d) + 1):
+                for p in (_reflect_slots(d, {g: 1}), _reflect_slots({g: 1}, d)):
+                    nxt.add(tuple(sorted(p.items())))
+        level = nxt
+        for e in sorted(level):
+            pattern = tuple(sorted(c for _, c in e))
+            if pattern not in seen and reflection_order(pattern) == k:
+                seen.add(pattern)
+                if k >= 2:
+                    out.append(tuple(map(Fraction, pattern)))
+    return out
+
+
+def _reflect_slots(a: dict, b: dict) -> dict:
+    """R(a, b) = 2b - a on slot -> coefficient dicts (zeros dropped)."""
+    out = {s: 2 * c for s, c in b.items()}
+    for s, c in a.items():
+        out[s] = out.get(s, 0) - c
+    return {s: c for s, c in out.items() if c != 0}
+
+
+def _ordered_tuples(n: int, k: int) -> np.ndarray:
+    """All ordered k-tuples of distinct indices in range(n), shape (n!/(n-k)!, k)."""
+    return np.array(list(permutations(range(n), k)), dtype=int).reshape(-1, k) if k else \
+        np.zeros((1, 0), dtype=int)
+
+
+def _solve(coeffs, value: float, data: np.ndarray, tol: float):
+    """Distinct indices (i_1..i_r) with |sum_k coeffs[k] data[i_k] - value| <= tol (closest one),
+    or None.  Meet in the middle: O(N^ceil(r/2) log N)."""
+    r, n = len(coeffs), len(data)
+    if r > n:
+        return None
+    c = np.array([float(v) for v in coeffs])
+    h = (r + 1) // 2
+    ia, ib = _ordered_tuples(n, h), _ordered_tuples(n, r - h)
+    sa, sb = data[ia] @ c[:h], data[ib] @ c[h:]
+    order = np.argsort(sb)
+    sb_sorted = sb[order]
+    lo = np.searchsorted(sb_sorted, value - sa - tol, side="left")
+    hi = np.searchsorted(sb_sorted, value - sa + tol, side="right")
+    best, best_err = None, np.inf
+    for a in np.flatnonzero(hi > lo):
+        for b in order[lo[a]:hi[a]]:
+            idx = (*ia[a], *ib[b])
+            err = abs(sa[a] + sb[b] - value)
+            if len(set(idx)) == r and err < best_err:
+                best, best_err = idx, err
+    return best
+
+
+def label_point(value: float, data, tol: float = 1e-6, max_order: int = 2):
+    """Name a numeric point (e.g. a kink of a trained network) in terms of the training data.
+
+    Tries, in this order, a data point x_i, a midpoint (x_i + x_j)/2, a reflection 2x_j - x_i,
+    a generalized reflection x_i + x_k - x_j, then reflections of order 2..``max_order``
+    (002 Sec. 1.2; 000 Thm 4.5), each within absolute tolerance ``tol``.
+
+    Returns ``(label, order, expression)``: the label of :func:`describe_combination` in the
+    names x1..xN (1-based positions in ``data``), the minimal reflection order (None for
+    midpoints and generalized reflections) and a sympy expression in those symbols; or
+    ``("neither", None, None)``.
+    """
+    data = as_float_array(data, "data", ndim=1)
+    if max_order < 0:
+        raise GaconvexError(f"max_order must be >= 0, got {max_order}.")
+    for coeffs in _templates(max_order):
+        idx = _solve(coeffs, float(value), data, tol)
+        if idx is None:
+            continue
+        used = sorted(set(idx))
+        names = [f"x{i + 1}" for i in used]
+        vec = [sum((c for c, i in zip(coeffs, idx) if i == j), Fraction(0)) for j in used]
+        label, order = describe_combination(vec, names, max_order=max(max_order, 1))
+        expr = sp.Add(*(sp.Rational(c.numerator, c.denominator) * sp.Symbol(n)
+                        for c, n in zip(vec, names)))
+        return label, order, expr
+    return "neither", None, None
