@@ -116,6 +116,16 @@ class Dictionary:
         """Lasso beta~ for training beta (symmetrized: 2 beta, spec erratum of 002 Lemma D.5)."""
         return self.architecture.beta_tilde(beta)
 
+    def lasso_problem(self, y, beta, **kwargs):
+        """The Lasso (002 eq. 1.2) of this dictionary for targets ``y`` (caller's order) and
+        training regularization ``beta``: beta~ = ``beta_tilde(beta)``, free intercept unless
+        sign/threshold, the skip column unpenalized."""
+        from gaconvex.solvers import LassoProblem
+
+        unpenalized = self.unpenalized if self.unpenalized.shape[1] else None
+        return LassoProblem(self.matrix, y, self.beta_tilde(beta), intercept=self.intercept,
+                            unpenalized=unpenalized, **kwargs)
+
     @property
     def sampled(self) -> bool:
         return any(b.sampled for b in self.blocks)
