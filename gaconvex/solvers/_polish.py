@@ -29,13 +29,18 @@ def free_coefficients(problem: LassoProblem, A: np.ndarray, z: np.ndarray) -> tu
 
 def kkt_solve(problem: LassoProblem, A: np.ndarray, support: np.ndarray, signs: np.ndarray):
     """Solve the KKT equations on ``support`` with ``signs``, dropping coordinates whose
-    solution has the wrong sign and re-solving; return (z, xi, omega) or None."""
+    solution has the wrong sign and re-solving; return (z, xi, omega) or None.
+
+    With M^+ the pseudo-inverse (singular values below 1e-12 relative dropped, which handles
+    duplicated columns), w = M^+ y - beta_t M^+ M^+^T [s; 0] is the minimum-norm solution of
+    M^T (M w - y) = -beta_t [s; 0], computed without squaring the condition number.
+    """
     B = problem.unpenalized_basis()
     support, signs = np.asarray(support), np.asarray(signs, dtype=np.float64)
     for _ in range(support.size + 1):
-        M = np.hstack([A[:, support], B])
-        rhs = M.T @ problem.y - np.concatenate([problem.beta_t * signs, np.zeros(B.shape[1])])
-        w = np.linalg.lstsq(M.T @ M, rhs, rcond=None)[0]
+        pinv = np.linalg.pinv(np.hstack([A[:, support], B]), rcond=1e-12)
+        penalty = np.concatenate([signs, np.zeros(B.shape[1])])
+        w = pinv @ problem.y - problem.beta_t * (pinv @ (pinv.T @ penalty))
         wrong = w[: support.size] * signs < 0
         if not wrong.any():
             z = np.zeros(A.shape[1])

@@ -40,6 +40,7 @@ class LassoCertificate:
     max_correlation_ratio : max_j |A_j^T lambda| / beta_t (<= 1 iff lambda is dual feasible).
     m_star : number of active columns ||z||_0 on the support; n_samples : N (a vertex has m* <= N).
     dual_scale : the factor s applied to lambda to make it dual feasible.
+    lambda_norm : ||lambda||_2, the scale of the equality residuals in ``ok``.
     """
 
     primal: float

@@ -27,7 +27,6 @@ __all__ = ["solve_reference"]
 _TOLERANCE_OPTIONS = {
     "CLARABEL": lambda tol: {"tol_gap_abs": tol, "tol_gap_rel": tol, "tol_feas": tol, "max_iter": 500},
     "SCS": lambda tol: {"eps_abs": tol, "eps_rel": tol, "max_iters": 200_000},
-    "OSQP": lambda tol: {"eps_abs": tol, "eps_rel": tol, "max_iter": 200_000, "polish": True},
 }
 
 

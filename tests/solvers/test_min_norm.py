@@ -66,6 +66,13 @@ def test_relu_min_norm_closed_form_lemma_c6_corrected(relu_ramps):
         assert printed >= value - 1e-9
 
 
+def test_fig_3_5_data_two_layer_relu_min_norm_c18(relu_ramps):
+    """002 Lemma C.7 / C18: on x = (4, 3, 1, 0, -1), y = (2, 1, 0, 0, 1) the 2-layer ReLU
+    min-norm value is 2.0."""
+    x, y = np.array([4.0, 3.0, 1.0, 0.0, -1.0]), np.array([2.0, 1.0, 0.0, 0.0, 1.0])
+    assert min_norm(relu_ramps(x), y).objective == pytest.approx(2.0, rel=1e-12)
+
+
 def test_sign_min_norm_is_the_inverse_prop_c3():
     """002 Prop. C.3: the 2-layer sign dictionary A_ij = sign(x_i - x_j) (sign(0) = 1) is
     invertible, so with xi = 0 the min-norm solution is A^{-1} y."""
