@@ -8,9 +8,13 @@ package imports torch.
 """
 from __future__ import annotations
 
+from .completeness import UnitCorrelation, max_unit_correlation, unit_values
 from .modules import ParallelNetwork, StandardNetwork, activation_function, to_standard
 from .objective import data_fit, penalty, training_objective
 from .reconstruction import reconstruct, split_neurons
+from .training import TrainingResult, train_nonconvex
 
 __all__ = ["ParallelNetwork", "StandardNetwork", "activation_function", "to_standard",
-           "data_fit", "penalty", "training_objective", "reconstruct", "split_neurons"]
+           "data_fit", "penalty", "training_objective", "reconstruct", "split_neurons",
+           "TrainingResult", "train_nonconvex", "UnitCorrelation", "max_unit_correlation",
+           "unit_values"]
