@@ -6,8 +6,8 @@ needs: its value, its convex conjugate as it enters the dual (002 Sec. 2.8, Lemm
     max_lambda  -L_y^*(lambda) = -lambda^T y - sum_i ell^*(lambda_i)
     s.t.        1^T lambda = 0 (free intercept),  U^T lambda = 0,  ||A^T lambda||_inf <= beta_t,
 
-the largest step ``s <= 1`` keeping ``s * lambda`` in the domain of ell^*, a subgradient
-at a residual, and the cvxpy expression used by the reference solver.
+the largest step ``s <= 1`` keeping ``s * lambda`` in the domain of ell^*, and the cvxpy
+expression used by the reference solver.
 """
 from __future__ import annotations
 
@@ -35,9 +35,6 @@ class SquaredLoss:
     def dual_domain_scale(self, lam: np.ndarray) -> float:
         """ell^* is finite everywhere: no rescaling needed."""
         return 1.0
-
-    def subgradient(self, r: np.ndarray) -> np.ndarray:
-        return np.array(r, dtype=np.float64)
 
     def cvxpy_value(self, r):
         import cvxpy as cp
@@ -77,10 +74,6 @@ class QuantileLoss:
             s = min(s, self.low / float(np.min(lam)))
         return s
 
-    def subgradient(self, r: np.ndarray) -> np.ndarray:
-        """The element 0.5 sign(r) + tau - 0.5 of the subdifferential (tau - 0.5 at r = 0)."""
-        return 0.5 * np.sign(r) + (self.tau - 0.5)
-
     def cvxpy_value(self, r):
         import cvxpy as cp
 
@@ -101,9 +94,6 @@ class L1Loss(QuantileLoss):
 
     def value(self, r: np.ndarray) -> float:
         return float(np.sum(np.abs(r)))
-
-    def subgradient(self, r: np.ndarray) -> np.ndarray:
-        return np.sign(r).astype(np.float64)
 
     def cvxpy_value(self, r):
         import cvxpy as cp

@@ -13,6 +13,7 @@ import pytest
 from gaconvex._validation import GaconvexError
 from gaconvex.solvers import (SOLVERS, LassoCertificate, LassoProblem, LassoSolution, certificate,
                               register_solver, solve, solve_reference)
+from lasso_cases import ramp_data, random_lasso
 
 
 def _optimum(A, y, beta):
@@ -22,7 +23,7 @@ def _optimum(A, y, beta):
     return model.value
 
 
-def test_certificate_of_reference_solution(random_lasso):
+def test_certificate_of_reference_solution():
     """At the reference solution: gap ~ 0, KKT residual ~ 0, 1^T lambda = 0, max ratio = 1."""
     A, y = random_lasso(seed=20)
     problem = LassoProblem(A, y, 0.3 * LassoProblem(A, y, 1.0).beta_max())
@@ -32,7 +33,7 @@ def test_certificate_of_reference_solution(random_lasso):
     assert 0 < cert.m_star <= problem.n_samples and cert.n_samples == 25
 
 
-def test_gap_bounds_suboptimality_at_perturbed_points(random_lasso):
+def test_gap_bounds_suboptimality_at_perturbed_points():
     """Weak duality: for any (perturbed) point, dual <= optimum <= primal, where the optimum is
     an independent cvxpy solve; perturbed points are flagged as not ok."""
     A, y = random_lasso(n=15, p=30, seed=21)
@@ -52,7 +53,7 @@ def test_gap_bounds_suboptimality_at_perturbed_points(random_lasso):
         assert not cert.ok(1e-6)
 
 
-def test_dual_rescaling_restores_feasibility(random_lasso):
+def test_dual_rescaling_restores_feasibility():
     """lambda of a point with too-large correlations is projected (1^T lambda = 0) and scaled
     by s = beta_t / ||A^T lambda||_inf < 1; the resulting dual value is -1/2 s^2 ||l||^2 - s l^T y."""
     A, y = random_lasso(n=15, p=30, seed=22)
@@ -68,7 +69,7 @@ def test_dual_rescaling_restores_feasibility(random_lasso):
 
 
 @pytest.mark.parametrize("loss, tau", [("quantile", 0.3), ("l1", 0.5)])
-def test_certificate_general_losses(random_lasso, loss, tau):
+def test_certificate_general_losses(loss, tau):
     """Box-conjugate losses: the dual value -lambda^T y at the rescaled lambda lower-bounds an
     independent cvxpy optimum, and the reference solution has a tiny gap."""
     A, y = random_lasso(n=20, p=30, seed=23)
@@ -86,9 +87,9 @@ def test_certificate_general_losses(random_lasso, loss, tau):
     assert cert.dual <= model.value * (1 + 1e-7)
 
 
-def test_solve_front_door_attaches_certificate(ramp_data):
+def test_solve_front_door_attaches_certificate():
     """solve(problem) = reference solver + certificate; sparse=True gives m* <= N."""
-    x, y, A = ramp_data
+    x, y, A = ramp_data()
     problem = LassoProblem(np.hstack([A, A]), y, 1e-2)
     dense = solve(problem)
     vertex = solve(problem, sparse=True)
@@ -98,8 +99,8 @@ def test_solve_front_door_attaches_certificate(ramp_data):
     assert solve(problem, tol=1e-8).certificate.relative_gap < 1e-6
 
 
-def test_summary_and_repr_are_readable(ramp_data):
-    x, y, A = ramp_data
+def test_summary_and_repr_are_readable():
+    x, y, A = ramp_data()
     solution = solve(LassoProblem(A, y, 1e-2), sparse=True)
     text = solution.summary()
     for piece in ("objective", "intercept xi", "active m*", "duality gap", "KKT residual", "ok(1e-6)"):
@@ -108,7 +109,7 @@ def test_summary_and_repr_are_readable(ramp_data):
     assert "m*=" in repr(solution) and "relative_gap=" in repr(solution.certificate)
 
 
-def test_registry_plugs_in_solvers_by_name(random_lasso):
+def test_registry_plugs_in_solvers_by_name():
     """A fast solver registers under a name and is reachable through solve(); unknown or
     duplicate names are clear errors."""
     A, y = random_lasso(n=10, p=12, seed=24)

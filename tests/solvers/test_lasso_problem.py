@@ -6,15 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gaconvex._validation import GaconvexError
 from gaconvex.solvers import (DictionaryOperator, LassoProblem, MatrixOperator, as_operator,
                               certificate, solve, solve_reference)
+from lasso_cases import random_lasso
 
 
-def test_objective_is_the_written_formula(random_lasso):
+def test_objective_is_the_written_formula():
     """objective(z, xi, omega) = 1/2 ||A z + xi 1 + U omega - y||^2 + beta_t ||z||_1."""
     A, y = random_lasso(n=10, p=6)
     U = np.arange(20.0).reshape(10, 2)
@@ -25,7 +26,7 @@ def test_objective_is_the_written_formula(random_lasso):
     np.testing.assert_allclose(problem.residual(z, xi, omega), r)
 
 
-def test_losses_are_the_written_formulas(random_lasso):
+def test_losses_are_the_written_formulas():
     """quantile: sum 0.5|r| + (tau - 0.5) r; l1: sum |r| (002 Lemma D.16 general losses)."""
     A, y = random_lasso(n=10, p=6)
     z = np.linspace(-1, 1, 6)
@@ -36,7 +37,7 @@ def test_losses_are_the_written_formulas(random_lasso):
     assert l1 == pytest.approx(np.abs(r).sum() + 0.5 * np.abs(z).sum(), rel=1e-14)
 
 
-def test_beta_max_without_intercept_and_sklearn_alpha(random_lasso):
+def test_beta_max_without_intercept_and_sklearn_alpha():
     """Without intercept nothing is projected out: beta_max = ||A^T y||_inf; alpha = beta_t / N."""
     A, y = random_lasso(n=12, p=7)
     problem = LassoProblem(A, y, 0.6, intercept=False)
@@ -44,7 +45,7 @@ def test_beta_max_without_intercept_and_sklearn_alpha(random_lasso):
     assert problem.to_sklearn_alpha() == pytest.approx(0.6 / 12)
 
 
-def test_beta_max_is_squared_loss_only(random_lasso):
+def test_beta_max_is_squared_loss_only():
     A, y = random_lasso(n=8, p=5)
     with pytest.raises(GaconvexError, match="squared loss"):
         LassoProblem(A, y, 1.0, loss="l1").beta_max()
@@ -73,7 +74,7 @@ class RowScaledOperator:
         raise NotImplementedError("matrix-free")
 
 
-def test_operator_protocol_and_wrappers(random_lasso):
+def test_operator_protocol_and_wrappers():
     """as_operator wraps arrays and scipy.sparse, passes protocol objects through; all agree."""
     A, y = random_lasso(n=9, p=5)
     z, r = np.arange(5.0), np.arange(9.0)
@@ -90,7 +91,7 @@ def test_operator_protocol_and_wrappers(random_lasso):
     assert "sparse" in repr(sparse) and "dense" in repr(dense)
 
 
-def test_matrix_free_operator_in_problem_and_certificate(random_lasso):
+def test_matrix_free_operator_in_problem_and_certificate():
     """Objective, beta_max and certificate use only matvec/rmatvec, so a matrix-free operator
     gives the dense answers; the reference solver needs to_dense and says so."""
     A, y = random_lasso(n=12, p=8)
@@ -105,7 +106,7 @@ def test_matrix_free_operator_in_problem_and_certificate(random_lasso):
         solve_reference(free_problem)
 
 
-def test_sparse_dictionary_solves_like_dense(random_lasso):
+def test_sparse_dictionary_solves_like_dense():
     A, y = random_lasso(n=12, p=10)
     A[np.abs(A) < 0.8] = 0.0
     a = solve(LassoProblem(A, y, 0.3))
@@ -113,7 +114,7 @@ def test_sparse_dictionary_solves_like_dense(random_lasso):
     assert b.objective == pytest.approx(a.objective, rel=1e-9)
 
 
-def test_column_target_and_repr(random_lasso):
+def test_column_target_and_repr():
     A, y = random_lasso(n=6, p=4)
     problem = LassoProblem(A, y[:, None], 0.1, loss="quantile", tau=0.25, unpenalized=np.ones(6))
     assert problem.y.shape == (6,)
@@ -125,7 +126,7 @@ def test_column_target_and_repr(random_lasso):
 finite = st.floats(-10, 10, allow_nan=False)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None)
 @given(st.integers(2, 6), st.integers(1, 5), st.sampled_from([np.nan, np.inf, -np.inf]),
        st.sampled_from(["A", "y", "U"]), st.data())
 def test_non_finite_input_is_rejected(n, p, bad, where, data):

@@ -9,6 +9,7 @@ import pytest
 
 from gaconvex._validation import GaconvexError
 from gaconvex.solvers import LassoProblem, certificate, min_norm, solve_reference, sparsify
+from lasso_cases import ramp_data, random_lasso, relu_ramps
 
 
 def _cvxpy_min_norm(A, y, intercept=True):
@@ -20,7 +21,7 @@ def _cvxpy_min_norm(A, y, intercept=True):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_min_norm_matches_cvxpy_and_is_a_sparse_interpolant(seed, relu_ramps):
+def test_min_norm_matches_cvxpy_and_is_a_sparse_interpolant(seed):
     """(C.1) on the ReLU ramps with duplicated columns: the HiGHS LP value equals an
     interior-point cvxpy model of min ||z||_1 s.t. A z + xi 1 = y; the solution interpolates
     and is a vertex with m* <= N - 1 (N equality rows, one taken by xi)."""
@@ -36,10 +37,10 @@ def test_min_norm_matches_cvxpy_and_is_a_sparse_interpolant(seed, relu_ramps):
     assert result.solver == "min_norm/highs" and result.status == "optimal"
 
 
-def test_min_norm_dual_certifies_the_value(ramp_data):
+def test_min_norm_dual_certifies_the_value():
     """LP duality: mu = min_norm(...).dual has ||A^T mu||_inf <= 1, 1^T mu = 0 and
     -mu^T y = ||z*||_1, an optimality certificate independent of the primal solver."""
-    x, y, A = ramp_data
+    x, y, A = ramp_data()
     result = min_norm(A, y)
     mu = result.dual
     assert np.max(np.abs(A.T @ mu)) <= 1 + 1e-9
@@ -47,7 +48,7 @@ def test_min_norm_dual_certifies_the_value(ramp_data):
     assert -mu @ y == pytest.approx(result.objective, rel=1e-9)
 
 
-def test_relu_min_norm_closed_form_lemma_c6_corrected(relu_ramps):
+def test_relu_min_norm_closed_form_lemma_c6_corrected():
     """002 Lemma C.6 as corrected in the spec (Sec. 4.2): with mu_n the data slopes and
     c_n = mu_n - mu_{n+1} (interior kinks), min ||z||_1 = sum |c_n| + dist(mu_1, [S-, S+]);
     the printed formula sum_{n<N} |mu_n - mu_{n+1}| (mu_N = 0) is only an upper bound."""
@@ -66,7 +67,7 @@ def test_relu_min_norm_closed_form_lemma_c6_corrected(relu_ramps):
         assert printed >= value - 1e-9
 
 
-def test_fig_3_5_data_two_layer_relu_min_norm_c18(relu_ramps):
+def test_fig_3_5_data_two_layer_relu_min_norm_c18():
     """002 Lemma C.7 / C18: on x = (4, 3, 1, 0, -1), y = (2, 1, 0, 0, 1) the 2-layer ReLU
     min-norm value is 2.0."""
     x, y = np.array([4.0, 3.0, 1.0, 0.0, -1.0]), np.array([2.0, 1.0, 0.0, 0.0, 1.0])
@@ -85,16 +86,16 @@ def test_sign_min_norm_is_the_inverse_prop_c3():
     assert result.xi == 0.0
 
 
-def test_min_norm_lower_bound_lemma_c5(ramp_data):
+def test_min_norm_lower_bound_lemma_c5():
     """002 Lemma C.5: ramps have slopes in {0, +-1}, so min ||z||_1 >= max_n |mu_n|."""
-    x, y, A = ramp_data
+    x, y, A = ramp_data()
     assert min_norm(A, y).objective >= np.max(np.abs(np.diff(y) / np.diff(x))) - 1e-12
 
 
-def test_lasso_with_tiny_beta_approaches_min_norm_cor_c1(ramp_data):
+def test_lasso_with_tiny_beta_approaches_min_norm_cor_c1():
     """002 Cor. C.1 / App. C: as beta -> 0 the Lasso value / beta -> min ||z||_1, and
     ||z_beta||_1 -> min ||z||_1 (from below: the Lasso trades a little fit for norm)."""
-    x, y, A = ramp_data
+    x, y, A = ramp_data()
     target = min_norm(A, y).objective
     for beta, tol in [(1e-4, 1e-2), (1e-6, 1e-4)]:
         lasso = solve_reference(LassoProblem(A, y, beta))
@@ -102,9 +103,9 @@ def test_lasso_with_tiny_beta_approaches_min_norm_cor_c1(ramp_data):
         assert np.abs(lasso.z).sum() <= target * (1 + 1e-8)
 
 
-def test_min_norm_with_unpenalized_column(ramp_data):
+def test_min_norm_with_unpenalized_column():
     """(C.1) with a free skip column U = x equals the cvxpy model with an extra free variable."""
-    x, y, A = ramp_data
+    x, y, A = ramp_data()
     result = min_norm(A, y, unpenalized=x)
     z, xi, w = cp.Variable(A.shape[1]), cp.Variable(), cp.Variable()
     model = cp.Problem(cp.Minimize(cp.norm1(z)), [A @ z + xi + w * x == y])
@@ -122,7 +123,7 @@ def test_min_norm_infeasible_raises():
     assert "beta_t > 0" in str(info.value)
 
 
-def test_sparsify_keeps_fit_and_norm_with_at_most_n_nonzeros(relu_ramps):
+def test_sparsify_keeps_fit_and_norm_with_at_most_n_nonzeros():
     """000 spec Sec. 3.1 (b): the interior point spreads weight over duplicated columns;
     the LP vertex has the same fit, the same ||z||_1 and objective, m* <= N, and is certified."""
     rng = np.random.default_rng(5)
@@ -141,7 +142,7 @@ def test_sparsify_keeps_fit_and_norm_with_at_most_n_nonzeros(relu_ramps):
     assert certificate(problem, vertex).ok(1e-6)
 
 
-def test_sparsify_general_loss_keeps_subgradient(random_lasso):
+def test_sparsify_general_loss_keeps_subgradient():
     """For the quantile loss the vertex keeps the fit, the objective and the dual subgradient."""
     A, y = random_lasso(n=15, p=40, seed=12)
     problem = LassoProblem(A, y, 0.3, loss="quantile", tau=0.3)

@@ -9,6 +9,7 @@ import pytest
 from sklearn.linear_model import Lasso
 
 from gaconvex.solvers import LassoProblem, solve_reference, sparsify
+from lasso_cases import ramp_data, random_lasso, relu_ramps
 
 
 def _sklearn_fit(A, y, alpha, fit_intercept):
@@ -18,7 +19,7 @@ def _sklearn_fit(A, y, alpha, fit_intercept):
 
 
 @pytest.mark.parametrize("seed, fraction", [(0, 0.05), (1, 0.3), (2, 0.7)])
-def test_matches_sklearn_with_intercept(random_lasso, seed, fraction):
+def test_matches_sklearn_with_intercept(seed, fraction):
     """Lasso(alpha = beta_t / N, fit_intercept=True) minimizes the same problem (objective / N):
     same objective to 1e-6 relative and same fitted values."""
     A, y = random_lasso(seed=seed)
@@ -34,7 +35,7 @@ def test_matches_sklearn_with_intercept(random_lasso, seed, fraction):
     assert ours.xi == pytest.approx(intercept, abs=1e-5)
 
 
-def test_matches_sklearn_without_intercept(random_lasso):
+def test_matches_sklearn_without_intercept():
     """intercept=False is Lasso(fit_intercept=False): no free bias (sign/threshold networks)."""
     A, y = random_lasso(seed=3)
     problem = LassoProblem(A, y, 0.2 * np.max(np.abs(A.T @ y)), intercept=False)
@@ -47,7 +48,7 @@ def test_matches_sklearn_without_intercept(random_lasso):
 
 
 @pytest.mark.parametrize("intercept", [True, False])
-def test_kkt_and_dual_gap_by_hand(random_lasso, intercept):
+def test_kkt_and_dual_gap_by_hand(intercept):
     """KKT (002 Sec. 7): with lambda = A z + xi 1 - y, A_j^T lambda = -beta_t sign(z_j) on the
     support, |A_j^T lambda| <= beta_t elsewhere, 1^T lambda = 0; and the dual value
     -1/2 ||lambda||^2 - lambda^T y (002 Sec. 2.8) matches the primal to 1e-7 relative."""
@@ -69,7 +70,7 @@ def test_kkt_and_dual_gap_by_hand(random_lasso, intercept):
     assert solution.objective == pytest.approx(primal, rel=1e-12)
 
 
-def test_zero_solution_threshold_c21(random_lasso):
+def test_zero_solution_threshold_c21():
     """002 C21: z* = 0 iff beta_t >= ||A^T (y - mean(y) 1)||_inf (computed here by hand)."""
     A, y = random_lasso(n=15, p=30, seed=5)
     beta_max = np.max(np.abs(A.T @ (y - y.mean())))
@@ -81,7 +82,7 @@ def test_zero_solution_threshold_c21(random_lasso):
     assert below.m_star >= 1 and np.max(np.abs(below.z)) > 1e-5
 
 
-def test_zero_solution_threshold_with_unpenalized_column(random_lasso):
+def test_zero_solution_threshold_with_unpenalized_column():
     """With U, beta_max projects y onto span{1, U} first; the threshold separates z* = 0 from z* != 0."""
     A, y = random_lasso(n=15, p=30, seed=6)
     u = np.linspace(-1, 1, 15)
@@ -95,10 +96,10 @@ def test_zero_solution_threshold_with_unpenalized_column(random_lasso):
     assert np.max(np.abs(above.z)) < 1e-8 and np.max(np.abs(below.z)) > 1e-5
 
 
-def test_residual_vanishes_as_beta_goes_to_zero_c19(ramp_data):
+def test_residual_vanishes_as_beta_goes_to_zero_c19():
     """002 Cor. C.1 / C19: the ramp dictionary [A+, A-] has full row rank N, so
     ||A z* + xi* 1 - y|| -> 0 as beta -> 0, roughly monotonically (here: monotonically)."""
-    x, y, A = ramp_data
+    x, y, A = ramp_data()
     assert np.linalg.matrix_rank(A) == len(x)
     betas = [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6]
     residuals = [np.linalg.norm(solve_reference(LassoProblem(A, y, b)).fitted - y) for b in betas]
@@ -107,7 +108,7 @@ def test_residual_vanishes_as_beta_goes_to_zero_c19(ramp_data):
     assert residuals[-1] < 1e-3 * residuals[0]
 
 
-def test_fit_and_intercept_unique_generic_dictionary_c20(random_lasso):
+def test_fit_and_intercept_unique_generic_dictionary_c20():
     """002 Lemma E.2 / C20 on a generic (Gaussian) dictionary: Clarabel and scikit-learn's
     coordinate descent, and Clarabel on a copy with duplicated, permuted columns (many
     solutions), give the same fit y_hat and the same intercept xi*."""
@@ -125,13 +126,13 @@ def test_fit_and_intercept_unique_generic_dictionary_c20(random_lasso):
     assert dup.objective == pytest.approx(base.objective, rel=1e-9)
 
 
-def test_fit_unique_but_intercept_not_on_ramps_lemma_e2_erratum(ramp_data):
+def test_fit_unique_but_intercept_not_on_ramps_lemma_e2_erratum():
     """002 Lemma E.2: y_hat is unique (strict convexity in the fit), but the claimed uniqueness of
     xi* (and of A z*) fails for the ReLU ramps: A+_n - A-_n = x - x_n, so differences of such
     pairs give constant columns and xi trades against z at constant ||z||_1 (the paper's
     Hessian I - 11^T/N is singular along 1). Three certified optima (Clarabel, its sparsified
     vertex, scikit-learn) share y_hat and the objective but not xi."""
-    x, y, A = ramp_data
+    x, y, A = ramp_data()
     problem = LassoProblem(A, y, 0.05)
     dense = solve_reference(problem)
     vertex = sparsify(problem, dense)
@@ -147,10 +148,10 @@ def test_fit_unique_but_intercept_not_on_ramps_lemma_e2_erratum(ramp_data):
     np.testing.assert_allclose(diff[:, 0] - diff[:, 1], (x[1] - x[0]) * np.ones(8), atol=1e-12)
 
 
-def test_unpenalized_column_equals_zero_penalty_column(ramp_data):
+def test_unpenalized_column_equals_zero_penalty_column():
     """Skip connection (002 Sec. 1.6): U = x is the expanded problem [A, x] with penalty 0 on x,
     solved here as a hand-built cvxpy model with per-column weights."""
-    x, y, A = ramp_data
+    x, y, A = ramp_data()
     beta = 0.03
     ours = solve_reference(LassoProblem(A, y, beta, unpenalized=x))
 
@@ -175,7 +176,7 @@ def _direct_cvxpy(A, y, beta, residual_loss, intercept=True):
 
 
 @pytest.mark.parametrize("tau", [0.2, 0.5, 0.9])
-def test_quantile_loss_matches_direct_cvxpy(random_lasso, tau):
+def test_quantile_loss_matches_direct_cvxpy(tau):
     """General loss (002 Lemma D.16, D.24): pinball sum rho_tau(r), rho_tau(r) = 0.5|r| + (tau - 0.5) r,
     written here as max(tau r, (tau - 1) r)."""
     A, y = random_lasso(n=20, p=40, seed=8)
@@ -187,7 +188,7 @@ def test_quantile_loss_matches_direct_cvxpy(random_lasso, tau):
     assert ours.objective == pytest.approx(np.sum(np.maximum(tau * r, (tau - 1) * r)) + 0.3 * np.abs(ours.z).sum(), rel=1e-12)
 
 
-def test_l1_loss_matches_direct_cvxpy_and_half_pinball(random_lasso):
+def test_l1_loss_matches_direct_cvxpy_and_half_pinball():
     """l1 loss sum |r_i| against cvxpy; pinball with tau = 1/2 is half of it: the tau = 0.5
     problem with beta equals half the l1 problem with 2 beta (same fit, value / 2)."""
     A, y = random_lasso(n=20, p=40, seed=9)
@@ -200,7 +201,7 @@ def test_l1_loss_matches_direct_cvxpy_and_half_pinball(random_lasso):
     assert p_q.objective(z, 0.3) == pytest.approx(0.5 * p_l1.objective(z, 0.3), rel=1e-14)
 
 
-def test_general_loss_without_intercept_and_with_unpenalized(random_lasso):
+def test_general_loss_without_intercept_and_with_unpenalized():
     """The quantile loss with intercept=False and U: objective equals a hand-built cvxpy model."""
     A, y = random_lasso(n=18, p=30, seed=10)
     u = np.random.default_rng(2).standard_normal((18, 2))
@@ -213,9 +214,9 @@ def test_general_loss_without_intercept_and_with_unpenalized(random_lasso):
     assert ours.xi == 0.0 and ours.omega.shape == (2,)
 
 
-def test_other_cvxpy_back_end_agrees(ramp_data):
+def test_other_cvxpy_back_end_agrees():
     """A second back end (SCS, first-order) reaches the same optimal value as Clarabel."""
-    x, y, A = ramp_data
+    x, y, A = ramp_data()
     problem = LassoProblem(A, y, 0.05)
     clarabel = solve_reference(problem)
     scs = solve_reference(problem, solver="SCS", tol=1e-9)
@@ -223,7 +224,7 @@ def test_other_cvxpy_back_end_agrees(ramp_data):
     assert scs.objective == pytest.approx(clarabel.objective, rel=1e-5)
 
 
-def test_relu_ramp_builder_matches_definition(relu_ramps):
+def test_relu_ramp_builder_matches_definition():
     """The test dictionary: A+_{i,n} = (x_i - x_n)_+, A-_{i,n} = (x_n - x_i)_+."""
     x = np.array([2.0, 0.5, -1.0])
     A = relu_ramps(x)
