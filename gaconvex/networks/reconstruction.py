@@ -37,7 +37,7 @@ def _support(z: np.ndarray, tol: float) -> np.ndarray:
     return np.flatnonzero(np.abs(z) > tol * scale)
 
 
-def reconstruct(dictionary, solution, *, tol: float | None = None,
+def reconstruct(dictionary, solution, beta=None, *, tol: float | None = None,
                 device="cpu") -> ParallelNetwork:
     """The parallel network of a Lasso solution (002 Def. B.3 with corrected unscaling).
 
@@ -47,7 +47,12 @@ def reconstruct(dictionary, solution, *, tol: float | None = None,
         Has ``architecture``, ``column_info(i)`` (with ``family``, ``anchor_values``,
         ``signs``) and ``unpenalized`` (N, q): the skip column x when ``architecture.skip``.
     solution
-        Has ``z`` (P,), ``xi`` (float) and ``omega`` (q,).
+        Has ``z`` (P,), ``xi`` (float) and ``omega`` (q,); with ``beta`` also ``dual`` (N,).
+    beta : float, optional
+        The training regularization the network is for.  When given, the solution is checked
+        to be a Lasso solution for beta~ = ``architecture.beta_tilde(beta)`` by its KKT
+        condition |A_i^T lambda| = beta~ on the support (002 Sec. 2.8), which catches a solve
+        with the paper's beta/2 for the symmetrized network (spec Sec. 0.1).
     tol : float, optional
         Columns with |z_i| <= tol * max|z| are dropped (0: keep every nonzero z_i); default
         ``solution.support_rtol`` when the solution has one (so the width is its m*), else 0.
@@ -67,12 +72,29 @@ def reconstruct(dictionary, solution, *, tol: float | None = None,
     for i in support:
         info = dictionary.column_info(int(i))
         units.append(info.family.unit(info.anchor_values, info.signs))
+    if beta is not None:
+        _check_beta_tilde(dictionary, solution, support, arch.beta_tilde(beta))
     omega = _skip_weight(dictionary, solution)
     net = ParallelNetwork.from_units(units, z[support], arch.activation,
                                      xi=float(solution.xi), omega=omega,
                                      tied=(arch.family == "symmetrized",) * (arch.depth - 1),
                                      device=device)
     return net.balanced()
+
+
+def _check_beta_tilde(dictionary, solution, support, beta_tilde, rtol=1e-4) -> None:
+    """KKT on the support: |A_i^T lambda| = beta~ (any convex loss, lambda its gradient)."""
+    dual = getattr(solution, "dual", None)
+    if dual is None:
+        raise GaconvexError("checking beta~ needs the solution's dual vector (solution.dual); "
+                            "pass beta=None to skip the check.")
+    correlations = np.abs(np.asarray(dictionary.matrix)[:, support].T @ np.asarray(dual))
+    if np.max(np.abs(correlations - beta_tilde)) > rtol * beta_tilde:
+        raise GaconvexError(
+            f"the solution is not a Lasso solution for beta~ = {beta_tilde:g} (the "
+            f"{dictionary.architecture} value for this beta): on its support |A_i^T lambda| "
+            f"ranges over [{correlations.min():.6g}, {correlations.max():.6g}].  Solve with "
+            "beta~ = architecture.beta_tilde(beta) (symmetrized: 2 beta, not the paper's beta/2).")
 
 
 def _skip_weight(dictionary, solution) -> float | None:

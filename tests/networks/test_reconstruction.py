@@ -158,3 +158,19 @@ def test_neuron_splitting_keeps_outputs_and_objective(case):
                                training_objective(net, x, y, BETA).item(), rtol=1e-12)
     shares = split.alpha.detach().abs().reshape(net.n_units, 3) ** arch.effective_depth
     assert torch.all(shares.std(-1) > 0)  # the parts really differ
+
+
+def test_beta_check_catches_the_papers_symmetrized_beta():
+    """With ``beta`` given, reconstruct checks the KKT condition |A_i^T lambda| = beta~ on the
+    support: a symmetrized Lasso solved with beta~ = 2 beta passes, one solved with the
+    paper's beta/2 (002 Lemma D.5, an erratum) is refused."""
+    arch, x, y = instance("relu", 3, "symmetrized", n=4, seed=5)
+    d = StandInDictionary.build(arch, x)
+    for beta_solved, ok in [(BETA, True), (BETA / 4, False)]:  # beta~ = 2 beta_solved
+        sol = solve_lasso(d, y, beta_solved)
+        sol.dual = d.matrix @ sol.z + sol.xi - y
+        if ok:
+            assert reconstruct(d, sol, BETA).n_units == np.count_nonzero(sol.z)
+        else:
+            with pytest.raises(GaconvexError, match="beta/2"):
+                reconstruct(d, sol, BETA)
