@@ -16,8 +16,15 @@ _PINV_RTOL = 1e-10
 
 
 def _project(x, V, backend):
-    """x P_V: the orthogonal projection of the rows x onto Span(rows of V), via V^+."""
-    return ((x[..., None, :] @ backend.pinv(V, _PINV_RTOL)) @ V)[..., 0, :]
+    """x P_V: the orthogonal projection of the rows x onto Span(rows of V), via U^+ U.
+
+    U is V with each nonzero row divided by its largest |entry|: the same span, but singular
+    values no longer reflect the rows' scales, so the relative cutoff only removes dependence.
+    """
+    xp = backend.xp
+    size = xp.amax(xp.abs(V), -1, keepdims=True)
+    U = V / xp.where(size > 0, size, 1.0)
+    return ((x[..., None, :] @ backend.pinv(U, _PINV_RTOL)) @ U)[..., 0, :]
 
 
 def _signed_distance(x, V, backend):

@@ -219,7 +219,8 @@ def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10):
     cross((a, b)) = (b, -a); for d = 1 (no vectors) it is 1 (000 Sec. 2.1).
 
     Dependent vectors give exactly 0: the result is set to 0 where
-    ||cross||_2 <= rtol * prod_i ||v_i||_2 (001 Sec. 1.5, "numerics").
+    ||cross||_inf <= rtol * prod_i ||v_i||_inf (001 Sec. 1.5, "numerics"; max-norms rather than
+    2-norms so that tiny vectors, whose squares underflow, are still judged relatively).
 
     Parameters
     ----------
@@ -251,9 +252,9 @@ def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10):
     else:
         raise GaconvexError(f"method must be 'cofactor' or 'qr', got {method!r}.")
     xp = backend.xp
-    norm = xp.sqrt(xp.einsum("...i,...i->...", cross, cross))
-    scale = xp.sqrt(xp.einsum("...ki,...ki->...k", V, V)).prod(-1)
-    return xp.where((norm <= rtol * scale)[..., None], 0.0, cross)
+    size = xp.amax(xp.abs(cross), -1)
+    scale = xp.amax(xp.abs(V), -1).prod(-1)
+    return xp.where((size <= rtol * scale)[..., None], 0.0, cross)
 
 
 def blade_norm(V, p: int = 2):
