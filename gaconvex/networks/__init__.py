@@ -8,6 +8,7 @@ package imports torch.
 """
 from __future__ import annotations
 
+from .kinks import Kink, NetworkKinks, breakpoints, network_function
 from .completeness import UnitCorrelation, max_unit_correlation, unit_values
 from .modules import ParallelNetwork, StandardNetwork, activation_function, to_standard
 from .objective import data_fit, penalty, training_objective
@@ -17,4 +18,4 @@ from .training import TrainingResult, train_nonconvex
 __all__ = ["ParallelNetwork", "StandardNetwork", "activation_function", "to_standard",
            "data_fit", "penalty", "training_objective", "reconstruct", "split_neurons",
            "TrainingResult", "train_nonconvex", "UnitCorrelation", "max_unit_correlation",
-           "unit_values"]
+           "unit_values", "Kink", "NetworkKinks", "breakpoints", "network_function"]

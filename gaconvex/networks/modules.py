@@ -343,6 +343,22 @@ class ParallelNetwork(nn.Module):
         stacked = {k: torch.stack([s[k] for s in states]) for k in states[0]}
         return first._rebuilt(stacked, (len(networks),))
 
+    @classmethod
+    def concatenate(cls, networks: Sequence["ParallelNetwork"]) -> "ParallelNetwork":
+        """One network with the units of all ``networks`` (same structure and batch shape):
+        f = sum_k f_k, so xi and omega add up.  E.g. a reconstructed Lasso network plus random
+        units as a training start (002 Sec. 4, Fig. 3.2 setup)."""
+        first = networks[0]
+        if any(n._config() != first._config() or n.batch_shape != first.batch_shape
+               for n in networks):
+            raise GaconvexError("concatenate needs networks with the same activation, widths, "
+                                "tied layers, intercept, skip and batch shape.")
+        states = [n._state() for n in networks]
+        dim = len(first.batch_shape)
+        joined = {k: (sum(s[k] for s in states) if k in _GLOBAL
+                      else torch.cat([s[k] for s in states], dim=dim)) for k in states[0]}
+        return first._rebuilt(joined, first.batch_shape)
+
     def units(self, index) -> "ParallelNetwork":
         """Network with the units ``index`` (any integer index; repeats allowed), same xi, omega."""
         index = torch.as_tensor(index, dtype=torch.long, device=self.device)

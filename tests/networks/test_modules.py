@@ -117,3 +117,14 @@ def test_from_units_rejects_untied_symmetrized_weights():
     unit = [(np.array([[1.0, -2.0]]), np.zeros((1, 2))), (np.ones((2, 1)), np.zeros((1, 1)))]
     with pytest.raises(GaconvexError, match="magnitude"):
         ParallelNetwork.from_units([unit], [1.0], "relu", tied=(True, True))
+
+
+def test_concatenate_adds_the_functions():
+    """Concatenating units gives f = sum_k f_k (xi and omega add up)."""
+    nets = _random_nets()
+    a, b = nets["leaky-L3-skip"], nets["leaky-L3-skip"].balanced()
+    joined = ParallelNetwork.concatenate([a, b])
+    assert joined.n_units == a.n_units + b.n_units
+    torch.testing.assert_close(joined(X), a(X) + b(X), rtol=0, atol=1e-12)
+    with pytest.raises(GaconvexError, match="same activation"):
+        ParallelNetwork.concatenate([a, nets["relu-L2"]])
