@@ -94,7 +94,9 @@ def breakpoints(net: ParallelNetwork, x_data=None, tol: float = 1e-6, *,
     ----------
     net : an unbatched ParallelNetwork.
     x_data : (N,) training inputs; each kink is labelled by
-        ``label_point(position, x_data, label_tol, max_order)``.
+        ``label_point(position, x_data, label_tol, max_order)``, with names x1..xN the
+        1-based positions in ``x_data`` as given (pass it sorted descending for the paper's
+        x_1 > ... > x_N).
     tol : kinks whose slope or value jumps by at most ``tol`` are ignored, and knots closer
         than ``tol`` are merged (``PiecewiseLinear.kinks``).
     weight_tol : units with |alpha_i s_i| <= weight_tol * max |alpha s| are ignored.
