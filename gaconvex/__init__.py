@@ -18,6 +18,7 @@ _SUBMODULES = {
     "networks",
     "estimators",
     "plotting",
+    "certify",
     "cli",
 }
 

@@ -65,7 +65,7 @@ def test_symmetrized_penalty_is_two_beta_c4():
     D = library_1d(x, gs.architecture("relu", 3, "symmetrized"))
     sol = _solve(D, y, beta)
     net = reconstruct(D, sol)
-    ratio = float(penalty(net, beta)) / (beta * np.abs(sol.z).sum())
+    ratio = penalty(net, beta).item() / (beta * np.abs(sol.z).sum())
     assert ratio == pytest.approx(2.0, rel=1e-9)
 
 
@@ -138,3 +138,45 @@ def test_zero_solution_threshold_c21():
     bmax = np.abs(D.matrix.T @ (y - y.mean())).max()
     assert _solve(D, y, bmax * 1.001).m_star == 0
     assert _solve(D, y, bmax * 0.99).m_star > 0
+
+
+# -- dual certificates: library completeness (002 Lemma D.15) ---------------------------------
+from gaconvex.certify import certify  # noqa: E402
+
+
+@pytest.mark.parametrize("arch", [
+    gs.architecture("relu", 2), gs.architecture("abs", 2), gs.architecture(("leaky_relu", 0.2), 2),
+    gs.architecture("relu", 3), gs.architecture("abs", 3), gs.architecture(("leaky_relu", 0.2), 3),
+    gs.architecture("relu", 3, "symmetrized")], ids=str)
+def test_complete_libraries_pass_the_dual_certificate_c8(arch):
+    """002 Lemma D.15 (C8, C10): for the complete libraries no unit with continuous biases
+    correlates with lambda* = y_hat - y above beta~ (monotone activations need no midpoints)."""
+    x, y = _data(21, 6)
+    beta = 0.05
+    D = library_1d(x, arch)
+    sol = _solve(D, y, beta)
+    cert = certify(D, sol, y, beta)
+    assert cert.ok(1e-6), cert.summary()
+    assert cert.ratio == pytest.approx(1.0, abs=1e-6)  # attained by the active columns
+
+
+def _data_only_gap(seed, beta=0.05):
+    x, y = _data(seed, 6)
+    data_only = library_1d(x, gs.architecture("abs", 3, midpoints=False))
+    full = library_1d(x, gs.architecture("abs", 3))
+    s_data, s_full = _solve(data_only, y, beta), _solve(full, y, beta)
+    return data_only, s_data, s_full, y
+
+
+def test_data_only_abs_library_is_incomplete_c9():
+    """Spec Sec. 0.4 (C9): without midpoint biases the abs L = 3 library can be strictly
+    suboptimal, and its Lasso solution then fails the dual certificate."""
+    beta = 0.05
+    for seed in range(40):
+        data_only, s_data, s_full, y = _data_only_gap(seed, beta)
+        if s_data.objective > s_full.objective * (1 + 1e-4):
+            cert = certify(data_only, s_data, y, beta)
+            assert cert.lasso.ok(1e-6)           # the Lasso itself is solved ...
+            assert cert.ratio > 1 + 1e-3, cert   # ... but a midpoint unit beats beta~
+            return
+    pytest.fail("no instance among 40 seeds where midpoint features lower the abs L=3 optimum")
