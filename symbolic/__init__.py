@@ -15,12 +15,12 @@ from .derivation import FeatureFamily, Layer, Library, derive, forward, propagat
 # Eager: the function `breakpoints` shares its name with its submodule, and importing a
 # submodule binds the package attribute to the module, which a lazy name cannot win against.
 from .breakpoints import Breakpoint, breakpoints
+from .describe import describe  # same reason: `describe` is also its submodule's name
 
 # name -> submodule, imported on first access (keeps `import gaconvex.symbolic` light).
 _LAZY = {
     "compile": "codegen",
     "Kernel": "codegen",
-    "describe": "describe",
     "PiecewiseLinear": "piecewise",
     "reflection_order": "reflections",
     "label_point": "reflections",
@@ -31,7 +31,7 @@ _LAZY = {
 __all__ = ["ACTIVATIONS", "Activation", "absolute", "get_activation", "leaky_relu",
            "piecewise_linear", "relu", "sign", "threshold", "FAMILIES", "Architecture",
            "architecture", "FeatureFamily", "Layer", "Library", "derive", "forward",
-           "propagate", "Breakpoint", "breakpoints", *_LAZY]
+           "propagate", "Breakpoint", "breakpoints", "describe", *_LAZY]
 
 
 def __getattr__(name):
