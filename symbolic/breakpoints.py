@@ -16,7 +16,7 @@ import sympy as sp
 
 from gaconvex._validation import GaconvexError
 
-from .piecewise import PiecewiseLinear, exact
+from .piecewise import PiecewiseLinear, to_rational
 from .reflections import DEFAULT_MAX_ORDER, describe_combination
 
 __all__ = ["Breakpoint", "breakpoints", "case_conditions", "feature_function"]
@@ -63,7 +63,7 @@ def _witness(family, anchor_values, signs):
                             f"{family.signs}; pass signs= a tuple of {family.n_signs} values +-1.")
     if any(s not in (1, -1) for s in signs):
         raise GaconvexError(f"signs must be +1 or -1, got {tuple(signs)}.")
-    witness = {a: exact(v) for a, v in zip(family.anchors, anchor_values)}
+    witness = {a: to_rational(v) for a, v in zip(family.anchors, anchor_values)}
     return witness, {s: sp.Integer(v) for s, v in zip(family.signs, signs)}
 
 
@@ -76,7 +76,8 @@ def feature_function(family, anchor_values, signs=()) -> PiecewiseLinear:
     return PiecewiseLinear.from_layers(family.layers, family.activation, witness, fixed)
 
 
-def breakpoints(family, anchor_values, signs=(), max_order: int = DEFAULT_MAX_ORDER) -> list[Breakpoint]:
+def breakpoints(family, anchor_values, signs=(),
+                max_order: int = DEFAULT_MAX_ORDER) -> list[Breakpoint]:
     """Breakpoints of ``family`` in the case fixed by the witness, sorted by value.
 
     Parameters

@@ -25,8 +25,8 @@ __all__ = ["slopes", "min_norm_lower_bound", "relu_min_norm", "relu_min_norm_pri
 def _descending(x) -> np.ndarray:
     x = check_points_1d(x)
     if np.any(np.diff(x) >= 0):
-        raise GaconvexError("the closed forms of 002 App. C/D assume x_1 > x_2 > ... > x_N; sort "
-                            "first: order = np.argsort(-x); x, y = x[order], y[order].")
+        raise GaconvexError("the closed forms of 002 App. C/D assume descending x_1 > x_2 > ... "
+                            "> x_N; sort first: order = np.argsort(-x); x, y = x[order], y[order].")
     return x
 
 

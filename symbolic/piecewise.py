@@ -32,7 +32,7 @@ import sympy as sp
 
 from gaconvex._validation import GaconvexError
 
-__all__ = ["LinearForm", "PiecewiseLinear", "linearize", "exact"]
+__all__ = ["LinearForm", "PiecewiseLinear", "linearize", "to_rational"]
 
 
 def _canonical(q):
@@ -40,7 +40,7 @@ def _canonical(q):
     return q.numerator if type(q) is Fraction and q.denominator == 1 else q
 
 
-def exact(v):
+def to_rational(v):
     """Exact rational value of ``v`` (int if integral, else Fraction), read through its decimal
     string: 0.1 -> 1/10, as ``sympy.Rational(str(v))``."""
     if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
@@ -81,12 +81,12 @@ class LinearForm:
 
     @classmethod
     def constant(cls, c) -> "LinearForm":
-        c = exact(c)
+        c = to_rational(c)
         return cls(c, {}, c)
 
     @classmethod
     def variable(cls, symbol: sp.Symbol, value) -> "LinearForm":
-        return cls(0, {symbol: 1}, exact(value))
+        return cls(0, {symbol: 1}, to_rational(value))
 
     @property
     def is_constant(self) -> bool:
@@ -101,7 +101,7 @@ class LinearForm:
 
     def _combine(self, other, sign):
         if not isinstance(other, LinearForm):
-            other = exact(other)
+            other = to_rational(other)
             return LinearForm(self.const + sign * other, self.coeffs, self.value + sign * other)
         coeffs = dict(self.coeffs)
         for s, c in other.coeffs.items():
@@ -134,7 +134,7 @@ class LinearForm:
             k = k.const
         if k == 1:
             return self
-        k = exact(k)
+        k = to_rational(k)
         if k == 0:
             return LinearForm(0, {}, 0)
         return LinearForm(_canonical(self.const * k),
@@ -157,7 +157,7 @@ def _sign(v) -> int:
 
 
 def _condition_key(q: LinearForm, sign: int):
-    """Canonical (hyperplane, side) of ``sign(q) = sign``: q scaled so its first coefficient is 1."""
+    """Canonical (hyperplane, side) of ``sign(q) = sign``: q scaled to first coefficient 1."""
     first = min(q.coeffs, key=lambda s: s.name)
     lead = q.coeffs[first]
     inv = _reciprocal(lead)
@@ -197,8 +197,8 @@ def linearize(expr, witness: Mapping, conds: list | None = None) -> LinearForm:
             return LinearForm.constant(e)
         if e.is_Symbol:
             if e not in witness:
-                raise GaconvexError(f"symbol {e} has no witness value; give a value for every anchor "
-                                    "and substitute the signs first.")
+                raise GaconvexError(f"symbol {e} has no witness value; give a value for every "
+                                    "anchor and substitute the signs first.")
             return LinearForm.variable(e, witness[e])
         if e.is_Add:
             return sum((lin(a) for a in e.args), LinearForm.constant(0))
@@ -230,7 +230,7 @@ def linearize(expr, witness: Mapping, conds: list | None = None) -> LinearForm:
                             "Max, Min and Piecewise of affine expressions are supported.")
 
     def _holds(cond) -> bool:
-        if cond is sp.true or cond == True:  # noqa: E712 (sympy true)
+        if cond is sp.true:
             return True
         if isinstance(cond, sp.core.relational.Relational):
             s = _compare(lin(cond.lhs), lin(cond.rhs), conds)
@@ -257,7 +257,8 @@ class PiecewiseLinear:
 
     def __init__(self, knots, pieces, values, witness=None, conds=()):
         if len(pieces) != len(knots) + 1 or len(values) != len(knots):
-            raise GaconvexError("a PiecewiseLinear needs len(pieces) = len(knots) + 1 = len(values) + 1.")
+            raise GaconvexError("a PiecewiseLinear needs len(pieces) = len(knots) + 1 = "
+                                "len(values) + 1.")
         self.knots = tuple(knots)
         self.pieces = tuple(pieces)
         self.values = tuple(values)
@@ -269,7 +270,7 @@ class PiecewiseLinear:
     def identity(cls, witness: Mapping | None = None) -> "PiecewiseLinear":
         """f(x) = x.  ``witness`` (symbol -> value) switches to exact mode; None is numeric."""
         if witness is not None:
-            witness = {s: exact(v) for s, v in witness.items()}
+            witness = {s: to_rational(v) for s, v in witness.items()}
             return cls((), ((1, LinearForm.constant(0)),), (), witness)
         return cls((), ((1.0, 0.0),), ())
 
@@ -287,8 +288,9 @@ class PiecewiseLinear:
             W, b = (layer.weight, layer.bias) if hasattr(layer, "weight") else layer
             if fixed and isinstance(W, sp.MatrixBase):
                 W, b = W.xreplace(dict(fixed)), b.xreplace(dict(fixed))
-            W = np.asarray(W.tolist() if isinstance(W, sp.MatrixBase) else W, dtype=object)
-            b = np.asarray(b.tolist() if isinstance(b, sp.MatrixBase) else b, dtype=object).reshape(-1)
+            W, b = (np.asarray(M.tolist() if isinstance(M, sp.MatrixBase) else M, dtype=object)
+                    for M in (W, b))
+            b = b.reshape(-1)
             if W.ndim != 2 or W.shape != (len(h), b.size):
                 raise GaconvexError(f"layer shapes do not chain: input width {len(h)}, weight "
                                     f"{W.shape}, bias {b.shape}.")
@@ -299,7 +301,7 @@ class PiecewiseLinear:
         return h[0]
 
     def constant(self, c) -> "PiecewiseLinear":
-        """The constant function c in this function's mode (sympy c is linearized on the witness)."""
+        """The constant c in this function's mode (a sympy c is linearized on the witness)."""
         conds = []
         c = self._scalar(c, conds)
         return PiecewiseLinear((), ((self._zero(), c),), (), self.witness, conds)
@@ -312,8 +314,11 @@ class PiecewiseLinear:
         return 0 if self.exact else 0.0
 
     def _scalar(self, v, conds: list):
-        """A number or sympy expression as this mode's scalar (float, or LinearForm in exact mode)."""
+        """A number or sympy expression as this mode's scalar (float; LinearForm if exact)."""
         if not self.exact:
+            if isinstance(v, sp.Basic) and v.free_symbols:
+                raise GaconvexError(f"{v} depends on {sorted(map(str, v.free_symbols))}: pass "
+                                    "witness= (exact mode) or fixed= values for those symbols.")
             return float(v)
         if isinstance(v, LinearForm):
             return v
@@ -322,9 +327,9 @@ class PiecewiseLinear:
         return LinearForm.constant(v)
 
     def _slope(self, w):
-        """A constant multiplier: float, or exact rational (an anchor-dependent weight is rejected)."""
+        """A constant multiplier: float, or exact rational (anchor-dependent: rejected)."""
         if not self.exact:
-            return float(w)
+            return self._scalar(w, [])
         f = self._scalar(w, [])
         if not f.is_constant:
             raise GaconvexError(f"weight {w} depends on the anchors; only biases may.")
@@ -435,24 +440,12 @@ class PiecewiseLinear:
             out = np.where(t[on] == x, vals[on], out)
         return out if out.ndim else float(out)
 
-    def jumps(self) -> list[tuple[float, float, float]]:
-        """(slope jump, value jump, point jump) at each knot, as floats.
-
-        value jump = right limit - left limit; point jump = max deviation of f(t) from the limits.
-        """
-        out = []
-        for k, t in enumerate(self.knots):
-            (ml, cl), (mr, cr) = self.pieces[k], self.pieces[k + 1]
-            left, right = float(_value(_at((ml, cl), t))), float(_value(_at((mr, cr), t)))
-            v = float(_value(self.values[k]))
-            out.append((float(mr) - float(ml), right - left, max(abs(v - left), abs(v - right))))
-        return out
-
     def kinks(self, tol: float = 0.0) -> np.ndarray:
         """Breakpoint positions (floats) whose slope or value jumps by more than ``tol``.
 
-        Knots closer than ``tol`` are merged first (their jumps add up), so float round-off in
-        numeric mode cannot split one kink into two.  ``tol = 0`` returns every knot.
+        Knots closer than ``tol`` are merged first (a group counts as one kink at its mean
+        position, judged by the slope / value change across the whole group), so float round-off
+        in numeric mode cannot split one kink into two.  ``tol = 0`` returns every knot.
         """
         pos = self.knot_values()
         if tol <= 0 or len(pos) == 0:
@@ -466,7 +459,7 @@ class PiecewiseLinear:
         return np.array(out, dtype=float)
 
     def _group_jumps(self, start, stop) -> float:
-        """Largest slope / value jump across knots start..stop-1 taken together."""
+        """Largest slope change, value jump or point deviation across knots start..stop-1."""
         (ml, cl), (mr, cr) = self.pieces[start], self.pieces[stop]
         ts = [float(_value(self.knots[k])) for k in range(start, stop)]
         left = float(ml) * ts[0] + float(_value(cl))
@@ -501,7 +494,9 @@ class PiecewiseLinear:
     def as_expr(self, x: sp.Symbol) -> sp.Piecewise:
         """The function as a sympy Piecewise in ``x`` (valid in the witness's chamber)."""
         def sym(q):
-            return q.expr if isinstance(q, LinearForm) else sp.nsimplify(q)
+            if isinstance(q, LinearForm):
+                return q.expr
+            return sp.Float(q) if isinstance(q, float) else _sympy(q)
         args = []
         for k, t in enumerate(self.knots):
             m, c = self.pieces[k]

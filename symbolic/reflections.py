@@ -101,7 +101,7 @@ def _generators(n, generators):
         return tuple(tuple(int(i == j) for j in range(n)) for i in range(n))
     gens = tuple(_integer_vector(g) for g in generators)
     if any(g is None or len(g) != n for g in gens):
-        raise GaconvexError(f"generators must be integer vectors of length {n} (the length of coeffs).")
+        raise GaconvexError(f"generators must be integer vectors of length {n} (that of coeffs).")
     return gens
 
 
@@ -179,7 +179,8 @@ def describe_combination(coeffs, names, constant=0, max_order: int = DEFAULT_MAX
     if order == 0:
         return f"data point {expr}", 0
     shape = format_construction(construction, names)
-    kind = {1: "reflection", 2: "reflection of a reflection"}.get(order, f"order-{order} reflection")
+    kind = {1: "reflection", 2: "reflection of a reflection"}.get(order,
+                                                                 f"order-{order} reflection")
     return f"{kind} {shape} = {expr}", order
 
 

@@ -138,32 +138,42 @@ def lemma_b2_forms(x=EXAMPLE_X, tol: float = 1e-12) -> TheoremCheck:
                         all(v <= tol for v in found.values()), found)
 
 
-def abs_reflection_orders(depths=(2, 3, 4, 5, 6), n_configs: int = 200, seed: int = 0) -> TheoremCheck:
+def abs_reflection_orders(depths=(2, 3, 4, 5, 6), n_configs: int = 200,
+                          seed: int = 0) -> TheoremCheck:
     """000 Thm 4.5 / 002 Thm 3.2: breakpoints of deep narrow abs features with data biases are
-    reflections of the anchors of minimal order at most 0 (L = 2), 1 (L = 3), 2(L - 3) (L >= 4),
-    and the bound is attained: maxima 0, 1, 2, 4, 6 for L = 2..6.
+    reflections of the anchors; Thm 4.5 bounds their minimal order by 0 (L = 2), 1 (L = 3) and
+    2(L - 3) (L >= 4); seed-000-spec C12 expects the maxima 0, 1, 2, 4, 6 for L = 2..6.
 
-    The Fig. 3 caption of 000 says "order L - 2": wrong from L = 5 (seed-000-spec Sec. 4 FLAG).
-    Each depth draws ``n_configs`` generic configurations (distinct random integers < 10^6).
+    Each depth draws ``n_configs`` generic configurations (distinct random integers < 10^6) and
+    reports the largest minimal order found, an example, and how many configurations exceed the
+    bound.  ``holds``: the bound is attained and never exceeded.  FINDING: at L = 6 about 0.5% of
+    configurations have a breakpoint of minimal order 7 > 2(L - 3) (e.g. anchors (359690, 22785,
+    939070, 587042, 4119): 412085 = 10a1 - 6a2 - 2a3 - 2a4 + a5), so the check fails at L = 6 when
+    the sample hits one.  The Fig. 3 caption's "order L - 2" is wrong from L = 5 in any case.
     """
     rng = np.random.default_rng(seed)
     found, holds = {}, True
     for L in depths:
         fam = derive(architecture("abs", L, midpoints=False)).families[0]
         bound = {2: 0, 3: 1}.get(L, 2 * (L - 3))
-        best, best_anchors, non_reflections = None, None, 0
+        best, best_anchors, above, non_reflections = None, None, 0, 0
         for _ in range(n_configs):
             anchors = tuple(int(a) for a in rng.choice(10 ** 6, size=L - 1, replace=False))
-            for b in breakpoints(fam, anchors, max_order=bound + 2):
+            orders = []
+            for b in breakpoints(fam, anchors, max_order=bound + 4):
                 non_reflections += b.order is None
+                orders.append(-1 if b.order is None else b.order)
                 if b.order is not None and (best is None or b.order > best.order):
                     best, best_anchors = b, anchors
+            above += max(orders) > bound
         found[f"L={L}"] = {"max order": best.order, "Thm 4.5 bound": bound,
-                           "caption L-2": L - 2, "example": str(best), "anchors": best_anchors,
+                           "caption L-2": L - 2, "configurations above the bound": above,
+                           "example": str(best), "anchors": best_anchors,
                            "non-reflections": non_reflections}
         holds &= best.order == bound and non_reflections == 0
     return TheoremCheck("000 Thm 4.5, 002 Thm 3.2", "max minimal reflection order of deep abs "
-                        "breakpoints is 0, 1, 2(L-3) (attained)", bool(holds), found)
+                        "breakpoints is 0, 1, 2(L-3) (attained, never exceeded)", bool(holds),
+                        found)
 
 
 def w_function(alpha, beta, x) -> sp.Piecewise:
@@ -289,7 +299,7 @@ def reflection_planes(d: int) -> TheoremCheck:
     t, c = dot(x - xp), dot(x0 - xp)
     R = 2 * xp - x0
     f = lambda y: sp.Abs(sp.Abs(dot(y - xp)) - sp.Abs(c))  # noqa: E731
-    lam = sp.Symbol("lambda", real=True)
+    lam, mu = sp.symbols("lambda mu", real=True)
     if d == 2:
         v = lam * sp.Matrix([[-W[1], W[0]]])
     else:
@@ -301,8 +311,10 @@ def reflection_planes(d: int) -> TheoremCheck:
              "v orthogonal to W": dot(v) == 0,
              "zero on the plane through x_j0": f(x0 + v) == 0,
              "zero on the plane through 2x' - x_j0": f(R + v) == 0,
+             # x - mu W has inner value t - mu W.W; mu = 2t / W.W (the mirror image) gives -t
              "mirror symmetric about the plane through x'":
-                 sp.simplify(f(x - 2 * t / dot(W) * W) - f(x)) == 0}
+                 sp.expand(dot(x - mu * W - xp) - (t - mu * dot(W))) == 0
+                 and sp.Abs(sp.Abs(t - 2 * t / dot(W) * dot(W)) - sp.Abs(c)) == f(x)}
     return TheoremCheck(f"000 Thm 4.3 (10c), d = {d}", "3-layer abs features are distances to the "
                         "planes through x_j0 and its reflection 2x' - x_j0", all(found.values()),
                         found)
@@ -327,20 +339,25 @@ def volume_identities(d: int) -> TheoremCheck:
     x = _vector("x", d)
     w = _cross(V)
     minors = [V[:, list(cols)].det() for cols in combinations(range(d), d - 1)]
-    found = {"x . cross = det[x; V]": sp.expand((x * w.T)[0, 0] - sp.Matrix.vstack(x, V).det()) == 0,
-             "cross orthogonal to V": all(sp.expand((V[k, :] * w.T)[0, 0]) == 0 for k in range(d - 1)),
+    found = {"x . cross = det[x; V]":
+                 sp.expand((x * w.T)[0, 0] - sp.Matrix.vstack(x, V).det()) == 0,
+             "cross orthogonal to V":
+                 all(sp.expand((V[k, :] * w.T)[0, 0]) == 0 for k in range(d - 1)),
              "||cross||^2 = ||wedge||^2 = det(V V^T)":
                  sp.expand((w * w.T)[0, 0] - sum(m ** 2 for m in minors)) == 0
                  and sp.expand((w * w.T)[0, 0] - (V * V.T).det()) == 0}
+    # affine hull of u_1..u_d = {y : (y - u_d) . n = 0} with n = cross(u_k - u_d) orthogonal to
+    # its directions, so dist(x, hull) = |(x - u_d) . n| / ||n|| = |det[x - u_d; ...]| / ||wedge||
     U = [_vector(f"u{k}", d) for k in range(1, d + 1)]
     B = sp.Matrix.vstack(*(U[k] - U[-1] for k in range(d - 1)))
     n = _cross(B)
-    det = sp.Matrix.vstack(x - U[-1], B).det()
-    foot = x - det / (n * n.T)[0, 0] * n  # x minus (signed distance) * unit normal
-    found["det[x - u_d; u_k - u_d] = (x - u_d) . n"] = sp.expand(det - ((x - U[-1]) * n.T)[0, 0]) == 0
-    found["foot point lies in the affine hull"] = sp.simplify(((foot - U[-1]) * n.T)[0, 0]) == 0
-    found["|x - foot| = |det| / ||wedge||"] = sp.simplify(
-        ((x - foot) * (x - foot).T)[0, 0] - det ** 2 / (n * n.T)[0, 0]) == 0
+    hull_minors = [B[:, list(cols)].det() for cols in combinations(range(d), d - 1)]
+    found["det[x - u_d; u_k - u_d] = (x - u_d) . n"] = sp.expand(
+        sp.Matrix.vstack(x - U[-1], B).det() - ((x - U[-1]) * n.T)[0, 0]) == 0
+    found["n orthogonal to the hull directions u_k - u_d"] = all(
+        sp.expand((B[k, :] * n.T)[0, 0]) == 0 for k in range(d - 1))
+    found["||n|| = ||(u_1 - u_d) ^ ... ^ (u_{d-1} - u_d)||"] = sp.expand(
+        (n * n.T)[0, 0] - sum(m ** 2 for m in hull_minors)) == 0
     if d == 2:
         a, b_, c = (_vector(k, 2) for k in "abc")
         wedge = lambda u, v: u[0] * v[1] - u[1] * v[0]  # noqa: E731
