@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache
-from itertools import permutations
 
 import numpy as np
 import sympy as sp
@@ -169,9 +168,9 @@ def describe_combination(coeffs, names, constant=0, max_order: int = DEFAULT_MAX
     nonzero = sorted(c for c in coeffs if c != 0)
     if nonzero == [Fraction(1, 2)] * 2:
         return f"midpoint {expr}", None
+    if nonzero == [-1, 1, 1]:  # three odd coefficients: never a reflection (parity)
+        return f"generalized reflection {expr}", None
     found = reflection_construction(coeffs, None, max_order)
-    if nonzero == [-1, 1, 1]:
-        return f"generalized reflection {expr}", None if found is None else found[0]
     if found is None:
         integral = all(c.denominator == 1 for c in coeffs)
         return f"{'integer ' if integral else ''}combination {expr}", None
@@ -185,7 +184,8 @@ def describe_combination(coeffs, names, constant=0, max_order: int = DEFAULT_MAX
 
 
 # -- numeric labelling of kinks of trained networks ---------------------------------------------
-def _templates(max_order: int) -> list[tuple]:
+@lru_cache(maxsize=8)
+def _templates(max_order: int) -> tuple:
     """Coefficient patterns (over distinct data points) to try, simplest first: data point,
     midpoint, order-1 reflection, generalized reflection, then reflections of orders 2..max_order
     generated from the recursion R_k in {R(R_{k-1}, g), R(g, R_{k-1})} over abstract slots."""
@@ -198,7 +198,7 @@ def _templates(max_order: int) -> list[tuple]:
         nxt = set()
         for e in level:
             d = dict(e)
-            for g in range(len(d) + 1):
+            for g in (*d, max(d) + 1):  # an existing slot or a new one
                 for p in (_reflect_slots(d, {g: 1}), _reflect_slots({g: 1}, d)):
                     nxt.add(tuple(sorted(p.items())))
         level = nxt
@@ -208,7 +208,7 @@ def _templates(max_order: int) -> list[tuple]:
                 seen.add(pattern)
                 if k >= 2:
                     out.append(tuple(map(Fraction, pattern)))
-    return out
+    return tuple(out)
 
 
 def _reflect_slots(a: dict, b: dict) -> dict:
@@ -219,10 +219,16 @@ def _reflect_slots(a: dict, b: dict) -> dict:
     return {s: c for s, c in out.items() if c != 0}
 
 
+@lru_cache(maxsize=16)
 def _ordered_tuples(n: int, k: int) -> np.ndarray:
-    """All ordered k-tuples of distinct indices in range(n), shape (n!/(n-k)!, k)."""
-    return np.array(list(permutations(range(n), k)), dtype=int).reshape(-1, k) if k else \
-        np.zeros((1, 0), dtype=int)
+    """All ordered k-tuples of distinct indices in range(n), shape (n!/(n-k)!, k) (cached)."""
+    if k == 0:
+        return np.zeros((1, 0), dtype=int)
+    grid = np.indices((n,) * k).reshape(k, -1).T
+    clash = (grid[:, :, None] == grid[:, None, :]) & ~np.eye(k, dtype=bool)
+    out = grid[~clash.any(axis=(1, 2))]
+    out.setflags(write=False)
+    return out
 
 
 def _solve(coeffs, value: float, data: np.ndarray, tol: float):

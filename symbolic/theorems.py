@@ -149,7 +149,7 @@ def abs_reflection_orders(depths=(2, 3, 4, 5, 6), n_configs: int = 200,
     bound.  ``holds``: the bound is attained and never exceeded.  FINDING: at L = 6 about 0.5% of
     configurations have a breakpoint of minimal order 7 > 2(L - 3) (e.g. anchors (359690, 22785,
     939070, 587042, 4119): 412085 = 10a1 - 6a2 - 2a3 - 2a4 + a5), so the check fails at L = 6 when
-    the sample hits one.  The Fig. 3 caption's "order L - 2" is wrong from L = 5 in any case.
+    the sample hits one; at L = 7 orders up to 10 > 8 occur.  The Fig. 3 caption's "order L - 2" is wrong from L = 5 in any case.
     """
     rng = np.random.default_rng(seed)
     found, holds = {}, True
