@@ -1,0 +1,133 @@
+"""Reflections in deep networks on 1-D data (Library of Mirrors, Fig. 3.1, 3.2 and 3.5).
+
+Fig. 3.1: 3- and 4-layer deep narrow abs features and their breakpoints: data points,
+reflections R(a, b) = 2b - a, and a reflection of a reflection, derived exactly.
+Fig. 3.2: on x = (2, 0, -1), y = (2, 0, 1) the minimum-norm Lasso (beta -> 0) picks one
+feature; a network whose first unit starts at the reconstructed optimum and whose other units
+start at random is trained with Adam (beta = 1e-7, lr 5e-3, weight decay 1e-4, as in the
+paper) and keeps kinks at the reflections 4 = R(0, 2) (L = 3) and 6 = R(R(0, -1), 2) (L = 4), which are not data points.
+Fig. 3.5: symmetrized 3-layer ReLU on x = (4, 3, 1, 0, -1), y = (2, 1, 0, 0, 1): a kink at
+2 = R(0, 1).
+
+Run:  python examples/reflections_1d.py [--out figures] [--steps 3000]
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import gaconvex.symbolic as gs  # noqa: E402
+from gaconvex.dictionaries import library_1d  # noqa: E402
+from gaconvex.networks import ParallelNetwork, breakpoints, reconstruct, train_nonconvex  # noqa: E402
+from gaconvex.plotting import plot_feature, plot_fit  # noqa: E402
+from gaconvex.solvers import min_norm  # noqa: E402
+
+BETA = 1e-7
+
+
+def figure_3_1(out: Path) -> None:
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    abs3 = gs.derive(gs.architecture("abs", 3, midpoints=False)).families[0]
+    abs4 = gs.derive(gs.architecture("abs", 4, midpoints=False)).families[0]
+    plot_feature(abs3, (3, 2), ax=axes[0], x_range=(0, 6))
+    plot_feature(abs3, (8, 4), ax=axes[1], x_range=(2, 14))
+    plot_feature(abs4, (7, 4, 5), ax=axes[2], x_range=(1, 13))
+    fig.suptitle("002 Fig. 3.1: deep narrow abs features and their reflection breakpoints")
+    fig.tight_layout()
+    fig.savefig(out / "fig3_1_abs_features.png", dpi=130)
+    plt.close(fig)
+
+
+def deepest_single_feature(D, y):
+    """The minimum-norm problem (C.1) on these data is attained by single features with z = 1,
+    xi = 0 (002 Lemmas C.5, C.7); among them take the one with the highest reflection order."""
+    sol = min_norm(D.matrix, y, intercept=D.intercept)
+    # D is not deduplicated: equal columns of different depth are different features off the data
+    exact = [i for i in range(D.n_columns) if np.allclose(D.matrix[:, i], y, atol=1e-12)]
+    if not exact:
+        return sol
+    def depth_of(i):
+        info = D.column_info(i)
+        orders = [b.order or 0 for b in gs.breakpoints(info.family, info.anchor_values, info.signs)]
+        return max(orders)
+    best = max(exact, key=depth_of)
+    sol.z = np.zeros(D.n_columns)
+    sol.z[best] = 1.0
+    sol.xi = 0.0
+    assert abs(sol.objective - 1.0) < 1e-9, "a single feature with z = 1 is not min-norm here"
+    return sol
+
+
+def trained_network(D, sol, x, y, steps, seed=0, width=20):
+    """Adam on objective (1.1) from a network whose first unit is the reconstructed optimum."""
+    optimum = reconstruct(D, sol)
+    arch = D.architecture
+
+    def factory(generator):
+        if arch.family == "symmetrized":
+            rand = ParallelNetwork.symmetrized(width - optimum.n_units, arch.activation,
+                                               generator=generator, bias_scale=4.0)
+        else:
+            rand = ParallelNetwork.deep_narrow(width - optimum.n_units, arch.depth, arch.activation,
+                                               generator=generator, bias_scale=4.0)
+        with torch.no_grad():
+            rand.alpha.mul_(1e-2)
+        return ParallelNetwork.concatenate([optimum, rand])
+
+    # Adam with lr 5e-3 and weight decay 1e-4 as in the paper (002 Sec. 6.4 / App. D)
+    return train_nonconvex(factory, x, y, BETA, lr=5e-3, steps=steps, restarts=4, seed=seed,
+                           optimizer_options={"weight_decay": 1e-4})
+
+
+def figure_fit(arch, x, y, name, out: Path, steps: int) -> list:
+    D = library_1d(x, arch, deduplicate=False)
+    sol = deepest_single_feature(D, y)
+    result = trained_network(D, sol, x, y, steps)
+    net = result.best_network
+    lo, hi = x.min() - 2, x.max() + 5
+    # kinks where the slope changes by more than 5% of the data's slope scale, in the plotted range
+    found = [k for k in breakpoints(net, np.sort(x)[::-1], tol=0.05).kinks if lo <= k.position <= hi]
+    lasso = lambda g: D.evaluate(g) @ sol.z + sol.xi  # noqa: E731
+    adam = lambda g: net(torch.as_tensor(g)).detach().numpy()  # noqa: E731
+    fig, ax = plt.subplots(figsize=(6, 4))
+    plot_fit(x, y, {"Lasso (min-norm)": lasso, f"Adam (best of {len(result.objectives)})": adam},
+             breakpoints=[(k.position, f"{k.position:.3f} {k.label}") for k in found], ax=ax,
+             x_range=(lo, hi),
+             title=f"{arch}: Lasso vs Adam-trained network, kinks labelled")
+    fig.tight_layout()
+    fig.savefig(out / name, dpi=130)
+    plt.close(fig)
+    return found
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("figures"))
+    parser.add_argument("--steps", type=int, default=3000)
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    figure_3_1(args.out)
+    x, y = np.array([2.0, 0.0, -1.0]), np.array([2.0, 0.0, 1.0])
+    for L in (3, 4):
+        found = figure_fit(gs.architecture("abs", L), x, y, f"fig3_2_abs_L{L}.png", args.out, args.steps)
+        print(f"abs L={L}: kinks of the Adam-trained network:")
+        for k in found:
+            print(f"   {k.position:+.4f}  {k.label}")
+    x5, y5 = np.array([4.0, 3.0, 1.0, 0.0, -1.0]), np.array([2.0, 1.0, 0.0, 0.0, 1.0])
+    found = figure_fit(gs.architecture("relu", 3, "symmetrized"), x5, y5, "fig3_5_symmetrized.png",
+                       args.out, args.steps)
+    print("symmetrized ReLU: kinks of the Adam-trained network:")
+    for k in found:
+        print(f"   {k.position:+.4f}  {k.label}")
+    print(f"figures written to {args.out}/")
+
+
+if __name__ == "__main__":
+    main()
