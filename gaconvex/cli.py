@@ -12,6 +12,7 @@ __all__ = ["main"]
 def _demo(args) -> int:
     """Fig. 3.2 of 002 end to end: derive, build, solve, reconstruct, compare objectives."""
     import gaconvex.symbolic as gs
+    from gaconvex.certify import certify
     from gaconvex.dictionaries import deep_narrow_library
     from gaconvex.networks import reconstruct, training_objective
     from gaconvex.solvers import LassoProblem, solve
@@ -30,12 +31,20 @@ def _demo(args) -> int:
     print(f"\nLasso (beta = {beta:g}): objective {sol.objective:.10f}, "
           f"{len(sol.support)} active feature(s), certificate: {sol.certificate}")
     for i in sol.support:
-        print(f"  z = {sol.z[i]:+.6f}  {D.describe(int(i)).splitlines()[0]}")
+        info = D.column_info(int(i))
+        kinks = ", ".join(f"{float(b):g} ({b.label})"
+                          for b in gs.breakpoints(info.family, info.anchor_values, info.signs))
+        print(f"  z = {sol.z[i]:+.6f}  {info.bias_kind} feature, anchors {info.anchor_values}: "
+              f"f(x) = {info.family.substitute(info.anchor_values, info.signs)}\n"
+              f"      breakpoints: {kinks}")
     net = reconstruct(D, sol, beta)
-    value = float(training_objective(net, x, y, beta))
+    value = training_objective(net, x, y, beta).item()
     print(f"\nreconstructed torch network: training objective {value:.10f} "
           f"(Lasso {sol.objective:.10f}, difference {abs(value - sol.objective):.1e})")
-    return 0
+    cert = certify(D, sol, y, beta)
+    print(f"dual certificate: no unit with continuous biases correlates above beta~ "
+          f"(max / beta~ = {cert.ratio:.8f}): global training optimum = {cert.ok()}")
+    return 0 if cert.ok() else 1
 
 
 def _describe(args) -> int:
