@@ -14,7 +14,7 @@ from gaconvex.algebra.clifford_bridge import (clifford_blade, from_clifford,
 from ga_oracles import basis_blade, cofactor_cross
 
 
-@pytest.mark.parametrize("d", [2, 3, 4])
+@pytest.mark.parametrize("d", [3, 5])
 def test_round_trip_and_coefficient_placement(d, rng):
     for k in range(d + 1):
         combos = list(combinations(range(1, d + 1), k))
@@ -32,7 +32,7 @@ def test_vector_and_blade(rng):
     np.testing.assert_array_equal(from_clifford(clifford_blade(V), 2), [0.0, 2.0, 0.0])  # 2 e13
 
 
-@pytest.mark.parametrize("d", [2, 3, 4])
+@pytest.mark.parametrize("d", [3, 5])
 def test_reference_cross_is_cofactor_formula(d, rng):
     V = rng.normal(size=(2, 3, d - 1, d))
     np.testing.assert_allclose(reference_generalized_cross(V), cofactor_cross(V), rtol=1e-12)
