@@ -580,19 +580,20 @@ class _VectorKernel(Kernel):
             yield cols, self._broadcast(block, (cols.stop - cols.start, n_rows))
 
     def _dense(self, x, anchors, signs):
-        out = self._zeros((anchors.shape[0], x.shape[0]), x)
+        out = self._empty((anchors.shape[0], x.shape[0]), x)
         for cols, block in self._blocks(x, anchors, signs):
             out[cols] = block
         return out.T
 
     def _rmatvec(self, x, anchors, signs, r):
-        out = self._zeros((anchors.shape[0],), x)
+        out = self._empty((anchors.shape[0],), x)
         for cols, block in self._blocks(x, anchors, signs):
             out[cols] = block @ r
         return out
 
     def _matvec(self, x, anchors, signs, z):
-        out = self._zeros((x.shape[0],), x)
+        out = self._empty((x.shape[0],), x)
+        out[...] = 0.0
         for cols, block in self._blocks(x, anchors, signs):
             out += z[cols] @ block
         return out
@@ -603,8 +604,8 @@ class _VectorKernel(Kernel):
 
 class _NumpyKernel(_VectorKernel):
     @staticmethod
-    def _zeros(shape, like):
-        return np.zeros(shape)
+    def _empty(shape, like):
+        return np.empty(shape)
 
     @staticmethod
     def _broadcast(block, shape):
@@ -626,10 +627,10 @@ class _TorchKernel(_VectorKernel):
         return torch.as_tensor(v, dtype=torch.float64, device=device)
 
     @staticmethod
-    def _zeros(shape, like):
+    def _empty(shape, like):
         import torch
 
-        return torch.zeros(shape, dtype=torch.float64, device=like.device)
+        return torch.empty(shape, dtype=torch.float64, device=like.device)
 
     @staticmethod
     def _broadcast(block, shape):
