@@ -5,7 +5,12 @@ returns arrays: numpy float64 in -> numpy out (numba kernels), torch tensors in 
 the same device. ``clifford_bridge`` holds the exact clifford reference path (imported lazily).
 Conventions: docs/algebra.md.
 """
-from .distances import distance_to_affine_hull, distance_to_span, project_onto_blade, reject_from_blade
+from .distances import (
+    distance_to_affine_hull,
+    distance_to_span,
+    project_onto_blade,
+    reject_from_blade,
+)
 from .exterior import blade_inner, blade_norm, blade_order, generalized_cross, hodge_dual, wedge
 from .reflections import (
     generalized_reflection,

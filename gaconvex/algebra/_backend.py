@@ -6,6 +6,7 @@ float64; the torch backend keeps a floating input's dtype (float64 for integer i
 """
 from __future__ import annotations
 
+import math
 import sys
 
 import numpy as np
@@ -15,6 +16,11 @@ from .._validation import GaconvexError, as_float_array, check_finite
 # Batch rows per torch call of the Laplace expansion: small enough to stay in CPU caches.
 _TORCH_CPU_CHUNK = 1 << 16
 _TORCH_DEVICE_CHUNK = 1 << 22
+
+
+def _flatten_batch(V):
+    """(..., k, d) -> (N, k, d), N the product of the batch axes (explicit: k may be 0)."""
+    return V.reshape((math.prod(V.shape[:-2]),) + tuple(V.shape[-2:]))
 
 
 def is_tensor(a) -> bool:
@@ -44,12 +50,20 @@ class NumpyBackend:
     def wedge_laplace(self, V, schedule):
         from ._kernels import wedge_laplace
 
-        k, d = V.shape[-2:]
-        flat = np.ascontiguousarray(V.reshape(-1, k, d))
+        flat = np.ascontiguousarray(_flatten_batch(V))
         out = np.empty((flat.shape[0], schedule.n_out))
         wedge_laplace(flat, schedule.n_slots, schedule.first, schedule.out, schedule.inn,
                       schedule.vec, schedule.col, schedule.sign, out)
         return out.reshape(V.shape[:-2] + (schedule.n_out,))
+
+    def row_scale(self, V):
+        """prod_i max_j |V[..., i, j]| (a numba loop: numpy reduces short last axes slowly)."""
+        from ._kernels import row_scale
+
+        flat = np.ascontiguousarray(_flatten_batch(V))
+        out = np.empty(flat.shape[0])
+        row_scale(flat, out)
+        return out.reshape(V.shape[:-2])
 
 
 class TorchBackend:
@@ -82,11 +96,14 @@ class TorchBackend:
     def pinv(self, a, rtol: float):
         return self.xp.linalg.pinv(a, rtol=rtol)
 
+    def row_scale(self, V):
+        """prod_i max_j |V[..., i, j]|."""
+        return self.xp.amax(self.xp.abs(V), -1).prod(-1)
+
     def wedge_laplace(self, V, schedule):
         from ._torch import wedge_laplace
 
-        k, d = V.shape[-2:]
-        flat = V.reshape(-1, k, d)
+        flat = _flatten_batch(V)
         chunk = _TORCH_CPU_CHUNK if self.device.type == "cpu" else _TORCH_DEVICE_CHUNK
         parts = [wedge_laplace(flat[s:s + chunk], schedule) for s in range(0, flat.shape[0], chunk)]
         out = self.xp.cat(parts) if parts else flat.new_empty((0, schedule.n_out))

@@ -38,19 +38,22 @@ def _grade_positions(d: int, k: int) -> np.ndarray:
 
 
 def to_clifford(coeffs, k: int = 1, d: int | None = None):
-    """The clifford MultiVector of a grade-k blade given by its coefficients in ``blade_order(d, k)``.
+    """The clifford MultiVector of the grade-k blade with coefficients in ``blade_order(d, k)``.
 
     coeffs : 1-D array of C(d, k) coefficients (for k = 1, a vector of R^d and d may be omitted).
     """
     coeffs = as_float_array(coeffs, "coeffs", ndim=1)
     if d is None:
         if k != 1:
-            raise GaconvexError(f"d is needed for a grade-{k} blade (C(d, k) does not determine d).")
+            raise GaconvexError(
+                f"d is needed for a grade-{k} blade (C(d, k) does not determine d)."
+            )
         d = coeffs.shape[0]
     positions = _grade_positions(d, k)
     if coeffs.shape[0] != positions.shape[0]:
         raise GaconvexError(
-            f"a grade-{k} blade in R^{d} has {positions.shape[0]} coefficients, got {coeffs.shape[0]}."
+            f"a grade-{k} blade in R^{d} has {positions.shape[0]} coefficients, "
+            f"got {coeffs.shape[0]}."
         )
     layout = clifford_layout(d)[0]
     value = np.zeros(layout.gaDims)

@@ -46,11 +46,12 @@ def distance_to_span(x, V, *, signed: bool = True):
     """Distance from x to Span(v_1, ..., v_k) (001 Sec. 2.2 and App. 6.1; 000 eq. (17)).
 
     signed=True (k = d-1, a hyperplane through 0):
-        dist = cross(V) . x / ||cross(V)||_2 = star(x ^ v_1 ^ ... ^ v_{d-1}) / ||v_1 ^ ... ^ v_{d-1}||_2
+        dist = cross(V) . x / ||cross(V)||_2
+             = star(x ^ v_1 ^ ... ^ v_{d-1}) / ||v_1 ^ ... ^ v_{d-1}||_2
              = det[x; v_1; ...; v_{d-1}] / sqrt(det V V^T),
         positive on the side cross(V) points to; swapping two v_i flips the sign. NaN where the
         v_i are dependent (``generalized_cross`` is 0: no hyperplane).
-    signed=False (any 1 <= k <= d): ||x - P_V x||_2, the least-squares residual; for a blade
+    signed=False (any 0 <= k <= d): ||x - P_V x||_2, the least-squares residual; for a blade
         B = v_1 ^ ... ^ v_k != 0 it is ||x ^ B||_2 / ||B||_2. Dependent v_i: distance to their span.
 
     x : array (..., d); V : array (..., k, d). Batch axes broadcast. Returns (...,).
@@ -70,10 +71,11 @@ def distance_to_span(x, V, *, signed: bool = True):
 
 
 def distance_to_affine_hull(x, P, *, signed: bool = True):
-    """Distance from x to Aff(u_1, ..., u_m) (001 Thm 5 kappa_b and App. 6.1, corrected in the spec).
+    """Distance from x to Aff(u_1, ..., u_m) (001 Thm 5 kappa_b; App. 6.1 as corrected in the spec).
 
     signed=True (m = d points, a hyperplane):
-        dist = det[x - u_d; u_1 - u_d; ...; u_{d-1} - u_d] / ||(u_1 - u_d) ^ ... ^ (u_{d-1} - u_d)||_2
+        dist = det[x - u_d; u_1 - u_d; ...; u_{d-1} - u_d]
+               / ||(u_1 - u_d) ^ ... ^ (u_{d-1} - u_d)||_2
              = distance_to_span(x - u_d, [u_i - u_d]_{i<d}),
         the orientation of 001 Thm 5 (App. 6.1's printed wedge order differs by (-1)^(d-1)). NaN
         for affinely dependent points. In R^2 it is 2 Vol(Delta(x, u_1, u_2)) / ||u_1 - u_2||_2.
@@ -103,7 +105,9 @@ def distance_to_affine_hull(x, P, *, signed: bool = True):
 
 
 def project_onto_blade(x, V):
-    """Orthogonal projection of x onto the blade B = v_1 ^ ... ^ v_k: P_B(x) = (x _| B) B^{-1} (001 Sec. 1.7).
+    """Orthogonal projection of x onto the blade B = v_1 ^ ... ^ v_k: P_B(x) = (x _| B) B^{-1}.
+
+    001 App. 6.1; spec 001 §1.7.
 
     Computed as x V^+ V (pseudo-inverse, relative cutoff 1e-10), which equals the clifford
     formula for B != 0 and projects onto Span(v_i) when the v_i are dependent.
@@ -116,9 +120,11 @@ def project_onto_blade(x, V):
 
 
 def reject_from_blade(x, V):
-    """Rejection of x from the blade B = v_1 ^ ... ^ v_k: (x ^ B) B^{-1} = x - P_B(x) (001 Sec. 1.7).
+    """Rejection of x from the blade B = v_1 ^ ... ^ v_k: (x ^ B) B^{-1} = x - P_B(x).
 
-    Its norm is the unsigned distance from x to Span(v_i). Example (001 Sec. 1.7):
+    001 App. 6.1; spec 001 §1.7.
+
+    Its norm is the unsigned distance from x to Span(v_i). Example (spec 001 §1.7):
     x = (1, 2, 3), B = e_1 ^ e_3 gives 2 e_2.
 
     x : array (..., d); V : array (..., k, d), 0 <= k <= d. Returns (..., d).

@@ -75,7 +75,7 @@ def _laplace_schedule(d: int, k: int) -> _LaplaceSchedule:
 
     On a basis blade e_S, S = (s_1 < ... < s_j): [B_j]_S = sum_p (-1)^(j-p) [B_{j-1}]_{S minus s_p}
     * v_j[s_p] (moving e_{s_p} from the end to position p passes j - p vectors). Unrolled, it
-    gives every k x k minor of V (001 Sec. 1.2 coefficient formula) with each smaller minor
+    gives every k x k minor of V (001 Sec. 2.2 coefficient formula) with each smaller minor
     computed once. Terms are sorted by output slot, and slots by grade, then blade order.
     """
     slot = {}
@@ -111,6 +111,8 @@ def _wedge_minors(V, backend):
 
 
 def _wedge(V, backend, method: str):
+    if method not in ("auto", "laplace", "minors"):
+        raise GaconvexError(f"method must be 'auto', 'laplace' or 'minors', got {method!r}.")
     k, d = V.shape[-2:]
     if k == 0:  # the empty wedge is the scalar 1 (000 Sec. 2.1, d = 1 convention)
         return backend.xp.ones_like(V.sum((-2, -1)))[..., None]
@@ -118,13 +120,11 @@ def _wedge(V, backend, method: str):
         method = "laplace" if _laplace_terms(d, k) <= _MAX_LAPLACE_TERMS else "minors"
     if method == "laplace":
         return backend.wedge_laplace(V, _laplace_schedule(d, k))
-    if method == "minors":
-        return _wedge_minors(V, backend)
-    raise GaconvexError(f"method must be 'auto', 'laplace' or 'minors', got {method!r}.")
+    return _wedge_minors(V, backend)
 
 
 def wedge(V, *, method: str = "auto"):
-    """Blade coefficients of v_1 ^ ... ^ v_k (001 Sec. 1.2; 000 Sec. 2.1).
+    """Blade coefficients of v_1 ^ ... ^ v_k (001 Sec. 2.2; 000 Sec. 2.1).
 
     The coefficient on e_{i_1...i_k} is the k x k minor det(V[..., :, (i_1, ..., i_k)]) (001 Sec.
     1.2, "coefficient formula"); coefficients are in ``blade_order(d, k)``. For k = d the single
@@ -219,7 +219,7 @@ def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10):
     cross((a, b)) = (b, -a); for d = 1 (no vectors) it is 1 (000 Sec. 2.1).
 
     Dependent vectors give exactly 0: the result is set to 0 where
-    ||cross||_inf <= rtol * prod_i ||v_i||_inf (001 Sec. 1.5, "numerics"; max-norms rather than
+    ||cross||_inf <= rtol * prod_i ||v_i||_inf (spec 001 §1.5, "numerics"; max-norms rather than
     2-norms so that tiny vectors, whose squares underflow, are still judged relatively).
 
     Parameters
@@ -252,15 +252,14 @@ def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10):
     else:
         raise GaconvexError(f"method must be 'cofactor' or 'qr', got {method!r}.")
     xp = backend.xp
-    size = xp.amax(xp.abs(cross), -1)
-    scale = xp.amax(xp.abs(V), -1).prod(-1)
-    return xp.where((size <= rtol * scale)[..., None], 0.0, cross)
+    dependent = xp.amax(xp.abs(cross), -1) <= rtol * backend.row_scale(V)
+    return xp.where(dependent[..., None], 0.0, cross)
 
 
 def blade_norm(V, p: int = 2):
     """l_p norm of the coefficients of v_1 ^ ... ^ v_k, p in {1, 2} (001 Sec. 2.2, eq. (15)).
 
-    ||B||_2 = sqrt(det V V^T) (Cauchy-Binet, 001 Sec. 1.2), the k-volume of the parallelotope;
+    ||B||_2 = sqrt(det V V^T) (Cauchy-Binet, 001 Sec. 2.2), the k-volume of the parallelotope;
     ||B||_1 = sum of |k x k minors|. For k = d-1 these equal ||cross(V)||_p (000 Sec. 2.2 item 4),
     the normalizations of the p = 2 and p = 1 dictionaries (001 Sec. 0 item 4).
 
@@ -279,7 +278,7 @@ def blade_inner(M, N):
     """Inner product of k-blades M = m_1 ^ ... ^ m_k and N = n_1 ^ ... ^ n_k (001 Sec. 2.2).
 
     M . N = det(<m_i, n_j>)_{i,j} = sum over blades of M_S N_S (Cauchy-Binet) = clifford
-    ``(M * ~N)[()]``. Not clifford's ``M | N``, which is (-1)^(k(k-1)/2) M . N (001 Sec. 1.3).
+    ``(M * ~N)[()]``. Not clifford's ``M | N``, which is (-1)^(k(k-1)/2) M . N (spec 001 §1.3).
 
     M, N : arrays (..., k, d) of spanning vectors (batch axes broadcast). Returns (...,).
     """

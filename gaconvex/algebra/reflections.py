@@ -1,7 +1,9 @@
-"""Reflections of points and hyperplanes (000 Sec. 1, Sec. 2.4 and Thm 4.3; 002 Sec. 3.1; 001 Sec. 1.7).
+"""Reflections of points and hyperplanes.
+
+Sources: 000 Sec. 1, Sec. 2.4 and Thm 4.3; 002 Sec. 3.1; spec 001 §1.7.
 
 Hyperplanes are written two ways, both as in the papers:
-* H(p, w) = {x : (x - p) . w = 0}, through the point p with normal w (000 Sec. 0);
+* H(p, w) = {x : (x - p) . w = 0}, through the point p with normal w (000 Sec. 4.1);
 * {x : x . n = offset}, with normal n and offset (``reflect_across_hyperplane``).
 H(p, w) is {x : x . w = p . w}.
 """
@@ -58,7 +60,7 @@ def generalized_reflection(a, c, b):
 
 
 def reflect_across_hyperplane(x, normal, offset=0.0):
-    """Mirror image of x in the hyperplane {y : y . n = offset} (001 Sec. 1.7).
+    """Mirror image of x in the hyperplane {y : y . n = offset} (spec 001 §1.7; not in the papers).
 
     x' = x - 2 (x . n - offset) n / ||n||^2. For offset = 0 this is the versor form -n x n^{-1};
     the hyperplane of a (d-1)-blade B has normal n = star(B), and is the ReLU breakline
@@ -69,7 +71,9 @@ def reflect_across_hyperplane(x, normal, offset=0.0):
     backend = backend_for(x, normal, offset)
     normal = backend.asarray(normal, "normal")
     if normal.ndim < 1 or normal.shape[-1] < 1:
-        raise GaconvexError(f"normal must be a vector of shape (..., d), got shape {tuple(normal.shape)}.")
+        raise GaconvexError(
+            f"normal must be a vector of shape (..., d), got shape {tuple(normal.shape)}."
+        )
     x = as_points(backend, x, "x", normal.shape[-1])
     offset = backend.asarray(offset, "offset")
     _nonzero_normal(backend, normal, "normal")
@@ -93,7 +97,9 @@ def reflect_hyperplane_across_hyperplane(p, w, q, v=None):
     backend = backend_for(p, w, q, v)
     w = backend.asarray(w, "w")
     if w.ndim < 1 or w.shape[-1] < 1:
-        raise GaconvexError(f"w must be a normal vector of shape (..., d), got shape {tuple(w.shape)}.")
+        raise GaconvexError(
+            f"w must be a normal vector of shape (..., d), got shape {tuple(w.shape)}."
+        )
     d = w.shape[-1]
     p, q = as_points(backend, p, "p", d), as_points(backend, q, "q", d)
     _nonzero_normal(backend, w, "w")

@@ -15,7 +15,7 @@ __all__ = ["signed_volume", "parallelotope_volume", "simplex_volume", "triangle_
 
 
 def signed_volume(V):
-    """Signed d-volume det[v_1; ...; v_d] of P(v_1, ..., v_d) (001 Sec. 1.6, Remark B.2 of 000).
+    """Signed d-volume det[v_1; ...; v_d] of P(v_1, ..., v_d) (001 Sec. 2.2; 000 Remark B.2).
 
     It is the coefficient of I in v_1 ^ ... ^ v_d ("the scalar part of the wedge product
     represents the signed volume", 001 Sec. 2.2), computed by the same exact expansion as
@@ -40,7 +40,7 @@ def _parallelotope_volume(V, backend):
 
 
 def parallelotope_volume(V):
-    """k-volume of P(v_1, ..., v_k) in R^d: sqrt(det V V^T) = ||v_1 ^ ... ^ v_k||_2 (001 Sec. 1.2).
+    """k-volume of P(v_1, ..., v_k) in R^d: sqrt(det V V^T) = ||v_1 ^ ... ^ v_k||_2 (001 Sec. 2.2).
 
     Computed as |prod diag R| for V^T = Q R, which stays accurate (about 1e-16 relative to
     prod ||v_i||) for nearly dependent vectors, where sqrt of the Gram determinant loses half
@@ -53,7 +53,7 @@ def parallelotope_volume(V):
 
 
 def simplex_volume(P):
-    """k-volume of the simplex with vertices p_0, ..., p_k (001 Sec. 1.6).
+    """k-volume of the simplex with vertices p_0, ..., p_k (001 Sec. 2.2).
 
     Vol(Delta) = ||(p_1 - p_0) ^ ... ^ (p_k - p_0)||_2 / k!.
 

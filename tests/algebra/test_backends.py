@@ -13,7 +13,8 @@ from ga_oracles import DEVICES
 
 def _cases(rng):
     """(name, function, numpy arguments) for every public function of the algebra layer."""
-    V5, V3, x5, x3 = rng.normal(size=(64, 4, 5)), rng.normal(size=(64, 2, 3)), rng.normal(size=(64, 5)), rng.normal(size=(64, 3))
+    V5, V3 = rng.normal(size=(64, 4, 5)), rng.normal(size=(64, 2, 3))
+    x5, x3 = rng.normal(size=(64, 5)), rng.normal(size=(64, 3))
     S = rng.normal(size=(64, 5, 5))
     return [
         ("wedge", ga.wedge, (rng.normal(size=(64, 3, 5)),)),
@@ -31,14 +32,16 @@ def _cases(rng):
         ("simplex_volume", ga.simplex_volume, (S,)),
         ("triangle_area_2d", ga.triangle_area_2d, tuple(rng.normal(size=(3, 64, 2)))),
         ("distance_to_span", ga.distance_to_span, (x5, V5)),
-        ("distance_unsigned", lambda x, V: ga.distance_to_span(x, V, signed=False), (x5, V5[:, :2])),
+        ("distance_unsigned", lambda x, V: ga.distance_to_span(x, V, signed=False),
+         (x5, V5[:, :2])),
         ("distance_to_affine_hull", ga.distance_to_affine_hull, (x5, S)),
         ("project_onto_blade", ga.project_onto_blade, (x5, V5[:, :3])),
         ("reject_from_blade", ga.reject_from_blade, (x3, V3[:, :1])),
         ("reflect_point", ga.reflect_point, (x5, V5[:, 0])),
         ("generalized_reflection", ga.generalized_reflection, (x5, V5[:, 0], V5[:, 1])),
         ("reflect_across_hyperplane", ga.reflect_across_hyperplane, (x5, V5[:, 0], x3[:, 0])),
-        ("reflect_hyperplane", lambda p, w, q, v: ga.reflect_hyperplane_across_hyperplane(p, w, q, v)[0],
+        ("reflect_hyperplane",
+         lambda p, w, q, v: ga.reflect_hyperplane_across_hyperplane(p, w, q, v)[0],
          (x5, V5[:, 0], V5[:, 1], V5[:, 2])),
     ]
 
@@ -51,7 +54,8 @@ def test_torch_matches_numpy(device, rng):
         assert isinstance(got, torch.Tensor) and got.device.type == device, name
         assert got.dtype == torch.float64, name
         assert isinstance(expected, np.ndarray) and expected.dtype == np.float64, name
-        np.testing.assert_allclose(got.cpu().numpy(), expected, rtol=1e-12, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(got.cpu().numpy(), expected, rtol=1e-12, atol=1e-12,
+                                   err_msg=name)
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -63,7 +67,8 @@ def test_mixed_inputs_follow_the_tensor_and_keep_float32(device, rng):
     np.testing.assert_allclose(out.cpu().numpy(), ga.distance_to_span(x, V), rtol=1e-12)
     single = ga.generalized_cross(torch.as_tensor(V, dtype=torch.float32, device=device))
     assert single.dtype == torch.float32
-    np.testing.assert_allclose(single.cpu().numpy(), np.cross(V[:, 0], V[:, 1]), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(single.cpu().numpy(), np.cross(V[:, 0], V[:, 1]),
+                               rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -20,7 +20,8 @@ def test_blade_inner_is_clifford_scalar_of_m_times_reversed_n(d, rng):
     for k in range(d + 1):
         M, N = rng.normal(size=(2, 3, k, d))
         inner = blade_inner(M, N)
-        np.testing.assert_allclose(inner, np.linalg.det(M @ N.swapaxes(1, 2)), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(inner, np.linalg.det(M @ N.swapaxes(1, 2)),
+                                   rtol=1e-10, atol=1e-12)
         expected = [(cl_wedge(M[n], d) * ~cl_wedge(N[n], d))[()] for n in range(3)]
         np.testing.assert_allclose(inner, expected, rtol=1e-10, atol=1e-12)
 

@@ -37,7 +37,8 @@ def test_orthogonal_and_determinant_identity(args):
 @PROPERTY
 @given(cross_inputs())
 def test_norms_equal_volume_and_blade_norms(args):
-    """001 App. 6.1 property 3; 000 Sec. 2.2 item 4: ||w||_2 = sqrt(det V V^T) = ||B||_2, ||w||_1 = ||B||_1."""
+    """001 App. 6.1 property 3; 000 Sec. 2.2 item 4: ||w||_2 = sqrt(det V V^T) = ||B||_2 and
+    ||w||_1 = ||B||_1."""
     V, _ = args
     w = generalized_cross(V, rtol=0.0)
     gram = np.linalg.det(V @ V.T)
@@ -53,7 +54,8 @@ def test_blade_coefficients_are_signed_cross_entries(args):
     V, _ = args
     d = V.shape[1]
     w, B = generalized_cross(V, rtol=0.0), wedge(V)
-    missing = [next(iter(set(range(1, d + 1)) - set(c))) for c in combinations(range(1, d + 1), d - 1)]
+    everything = set(range(1, d + 1))
+    missing = [next(iter(everything - set(c))) for c in combinations(range(1, d + 1), d - 1)]
     expected = [(-1) ** (k - 1) * w[k - 1] for k in missing]
     np.testing.assert_allclose(B, expected, atol=1e-12 * scale(V) + 1e-300)
 

@@ -47,7 +47,8 @@ def test_eq17_height_of_a_parallelotope(d, rng):
 
 @pytest.mark.parametrize("d", range(2, 7))
 def test_signed_distance_to_affine_hull(d, rng):
-    """C4, 001 Thm 5 kappa_b: det[x-u_d; u_1-u_d; ...] / ||(u_1-u_d) ^ ...||_2; |.| = lstsq residual."""
+    """C4, 001 Thm 5 kappa_b: det[x-u_d; u_1-u_d; ...] / ||(u_1-u_d) ^ ...||_2, and |.| is the
+    least-squares residual."""
     P, x = rng.normal(size=(10, d, d)), rng.normal(size=(10, d))
     E = P[:, :-1] - P[:, -1:]
     expected = (np.linalg.det(np.concatenate([(x - P[:, -1])[:, None], E], 1))
@@ -60,9 +61,11 @@ def test_signed_distance_to_affine_hull(d, rng):
 
 
 def test_kappa_b_in_the_plane_is_twice_area_over_base(rng):
-    """C4: for d = 2, dist(x, line(u_1, u_2)) = 2 Area(Delta(x, u_1, u_2)) / ||u_1 - u_2|| (shoelace)."""
+    """C4: for d = 2, dist(x, line(u_1, u_2)) = 2 Area(Delta(x, u_1, u_2)) / ||u_1 - u_2||,
+    the area by the shoelace formula."""
     x, u1, u2 = rng.normal(size=(3, 100, 2))
-    area = 0.5 * ((u1[:, 0] - x[:, 0]) * (u2[:, 1] - x[:, 1]) - (u2[:, 0] - x[:, 0]) * (u1[:, 1] - x[:, 1]))
+    a, b = u1 - x, u2 - x
+    area = 0.5 * (a[:, 0] * b[:, 1] - b[:, 0] * a[:, 1])
     np.testing.assert_allclose(distance_to_affine_hull(x, np.stack([u1, u2], 1)),
                                2 * area / np.linalg.norm(u1 - u2, axis=-1), rtol=1e-10)
 

@@ -15,7 +15,8 @@ def test_import_is_lazy():
         "before = [m for m in ('torch', 'clifford', 'numba') if m in sys.modules]\n"
         "ga.generalized_cross([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]])\n"
         "after = [m for m in ('torch', 'clifford') if m in sys.modules]\n"
-        "print(json.dumps({'dt': dt, 'before': before, 'after': after, 'numba': 'numba' in sys.modules}))"
+        "numba = 'numba' in sys.modules\n"
+        "print(json.dumps({'dt': dt, 'before': before, 'after': after, 'numba': numba}))"
     )
     report = json.loads(subprocess.run([sys.executable, "-c", code], check=True,
                                        capture_output=True, text=True).stdout)

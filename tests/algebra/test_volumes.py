@@ -73,9 +73,10 @@ def test_loop_formula_is_shoelace(T):
     """C5: 1/2 (a^b + b^c + c^a) = shoelace area = 1/2 (a - c) ^ (b - c)."""
     a, b, c = T
     shoelace = 0.5 * ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]))
-    np.testing.assert_allclose(triangle_area_2d(a, b, c), shoelace, atol=1e-12 * (1 + np.abs(T).max()) ** 2)
-    np.testing.assert_allclose(triangle_area_2d(a, b, c), 0.5 * np.linalg.det(np.vstack([a - c, b - c])),
-                               atol=1e-12 * (1 + np.abs(T).max()) ** 2)
+    tol = 1e-12 * (1 + np.abs(T).max()) ** 2
+    np.testing.assert_allclose(triangle_area_2d(a, b, c), shoelace, atol=tol)
+    np.testing.assert_allclose(triangle_area_2d(a, b, c),
+                               0.5 * np.linalg.det(np.vstack([a - c, b - c])), atol=tol)
 
 
 def test_loop_formula_is_positive_counter_clockwise(rng):
