@@ -10,13 +10,16 @@ Builds, in one run,
 with the numba, numpy and torch (CPU) kernels of :func:`gaconvex.symbolic.compile`, and compares
 them with the straightforward evaluation of the recursive definition, algorithm (a)/(b) of the
 002 spec Sec. 2.4: loop over columns and, per column, over layers with numpy on the N points.
-The matrix-free products A.T @ r and A @ z of the same kernels are timed too (they never form
-A; the "vs loop" column still compares with building A column by column).
-That loop is timed on a random sample of columns and extrapolated per column.  Kernel times
-exclude the first call; code generation + numba compilation (empty cache) and loading from the
+That loop is timed on a random sample of columns and extrapolated per column.
+
+Kernel rows: "dense A" allocates A; "A, out=" writes each family's block into one preallocated
+column-major dictionary (what a dictionary builder does, without page faults on fresh memory);
+"A.T @ r" and "A @ z" are the matrix-free products, which never form A ("vs loop" still
+compares with building A column by column).  Every time is the best of ``--repeat`` runs and
+excludes the first call; code generation + numba compilation (empty cache) and loading from the
 disk cache (fresh process) are reported separately.
 
-Run:  python benchmarks/bench_dictionary.py [--sample 4000] [--repeat 3]
+Run:  python benchmarks/bench_dictionary.py [--sample 2000] [--repeat 3]
 """
 from __future__ import annotations
 
@@ -113,21 +116,27 @@ def bench_library(name, spec, depth, n, args, rng, cache):
     ref_per_col, max_err = 0.0, 0.0
     for f, (anchors, signs) in columns.items():
         pick = rng.choice(anchors.shape[0], size=min(args.sample, anchors.shape[0]), replace=False)
-        t = time.perf_counter()
         ref = reference_columns(x, spec, anchors[pick], signs[pick], f.bias_kind)
-        ref_per_col += (time.perf_counter() - t) / len(pick) * anchors.shape[0] / total
+        seconds = best_time(lambda: reference_columns(x, spec, anchors[pick], signs[pick], f.bias_kind),
+                            args.repeat)
+        ref_per_col += seconds / len(pick) * anchors.shape[0] / total
         got = kernels[f]["numba"](x, anchors[pick], signs[pick])
         max_err = max(max_err, float(np.abs(got - ref).max()))
     ref_total = ref_per_col * total
-    print(f"python per-column loop (002 spec 2.4 (a)/(b)), sampled {args.sample} columns/family: "
+    print(f"python per-column loop (002 spec 2.4 (a)/(b)), {args.sample} sampled columns/family: "
           f"{ref_per_col * 1e6:.2f} us/column -> {ref_total:.2f} s extrapolated; "
           f"max |kernel - loop| = {max_err:.1e}")
 
     r = rng.normal(size=n)
     z = {f: rng.normal(size=a.shape[0]) for f, (a, _) in columns.items()}
-    products = {"dense A": lambda k, f: k(x, *columns[f]),
-                "A.T @ r": lambda k, f: k.rmatvec(x, *columns[f], r),
-                "A @ z": lambda k, f: k.matvec(x, *columns[f], z[f])}
+    whole = np.empty((n, total), order="F")  # the whole dictionary, one column block per family
+    offsets = dict(zip(library, np.cumsum([0] + [a.shape[0] for a, _ in columns.values()])))
+    products = {
+        "dense A": lambda k, f: k(x, *columns[f]),
+        "A, out=": lambda k, f: k(x, *columns[f], out=_block(k, whole, offsets[f], columns[f][0])),
+        "A.T @ r": lambda k, f: k.rmatvec(x, *columns[f], r),
+        "A @ z": lambda k, f: k.matvec(x, *columns[f], z[f]),
+    }
     print(f"{'backend':<8}{'product':<10}{'time [s]':>10}{'us/column':>12}{'vs loop':>10}")
     for backend in ("numba", "numpy", "torch"):
         for product, call in products.items():
@@ -139,15 +148,25 @@ def bench_library(name, spec, depth, n, args, rng, cache):
                   f"{ref_total / seconds:>9.0f}x")
 
 
+def _block(kernel, whole, start, anchors):
+    """Column block of the preallocated dictionary for ``out=`` (a tensor view for torch)."""
+    if kernel.backend == "torch":
+        import torch
+
+        whole = torch.from_numpy(whole)
+    return whole[:, start:start + anchors.shape[0]]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sample", type=int, default=4000, help="columns per family for the Python loop")
+    parser.add_argument("--sample", type=int, default=2000, help="columns per family for the Python loop")
     parser.add_argument("--repeat", type=int, default=3, help="best of this many kernel runs")
     args = parser.parse_args()
     import numba
     import torch
 
-    print(f"date: {datetime.datetime.now():%Y-%m-%d %H:%M}")
+    print(f"date: {datetime.datetime.now():%Y-%m-%d %H:%M}; load average "
+          f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores; python {platform.python_version()}, numpy {np.__version__}, "
           f"numba {numba.__version__} ({numba.get_num_threads()} threads), torch {torch.__version__} "

@@ -454,10 +454,22 @@ class Kernel:
                 f"{f.n_anchors} anchors, {f.n_signs} signs)")
 
     # -- public API ----------------------------------------------------------------------------
-    def __call__(self, x, anchors, signs=None, *, device=None):
-        """Dense dictionary block A (N, P), A[i, p] = f(x_i; anchors[p], signs[p])."""
+    def __call__(self, x, anchors, signs=None, *, device=None, out=None):
+        """Dense dictionary block A (N, P), A[i, p] = f(x_i; anchors[p], signs[p]).
+
+        ``out``: an (N, P) float64 array (tensor for torch) to write A into, e.g. a column block
+        ``M[:, j:j + P]`` of a whole dictionary ``M = np.empty((N, P_total), order="F")``;
+        saves allocating A and copying it into M.  The numba kernel needs it column-major.
+        """
         x, anchors, signs = self._inputs(x, anchors, signs, device)
-        return self._dense(x, anchors, signs)
+        shape = (x.shape[0], anchors.shape[0])
+        if out is None:
+            out = self._empty(shape[::-1], x).T
+        elif tuple(out.shape) != shape or not str(out.dtype).endswith("float64"):
+            raise GaconvexError(f"out must be a float64 array of shape {shape}, got "
+                                f"{out.dtype} of shape {tuple(out.shape)}.")
+        self._dense(x, anchors, signs, out.T)
+        return out
 
     def column(self, x, anchor_row, sign_row=None, *, device=None):
         """One column f(x; anchor_row, sign_row), shape (N,)."""
@@ -504,6 +516,10 @@ class Kernel:
         self._check_shapes(x, anchors, signs)
         return x, anchors, signs
 
+    @staticmethod
+    def _empty(shape, like):
+        return np.empty(shape)
+
     def _convert(self, v, name, like, device=None):
         """numpy float64 (numpy and numba backends); the torch kernel overrides this."""
         if device not in (None, "cpu"):
@@ -545,11 +561,14 @@ class _NumbaKernel(Kernel):
     loop compiles several times faster (first use of a family, test suites).
     """
 
-    def _dense(self, x, anchors, signs):
-        out = np.empty((anchors.shape[0], x.shape[0]))
+    def _dense(self, x, anchors, signs, out):
+        """Fill ``out`` of shape (P, N), which must be C-contiguous (A column-major)."""
+        if not out.flags.c_contiguous:
+            raise GaconvexError("the numba kernel writes columns contiguously: pass out= as a "
+                                "column-major array, e.g. np.empty((N, P), order='F') or a column "
+                                "block of one.")
         _in_parallel(lambda k, c: self.module.dense(x, anchors[c], signs[c], out[c]),
                      _column_chunks(*out.shape[::-1]))
-        return out.T
 
     def _rmatvec(self, x, anchors, signs, r):
         out = np.empty(anchors.shape[0])
@@ -579,11 +598,9 @@ class _VectorKernel(Kernel):
             block = self.module.row(x.reshape(1, -1), *values)
             yield cols, self._broadcast(block, (cols.stop - cols.start, n_rows))
 
-    def _dense(self, x, anchors, signs):
-        out = self._empty((anchors.shape[0], x.shape[0]), x)
+    def _dense(self, x, anchors, signs, out):
         for cols, block in self._blocks(x, anchors, signs):
             out[cols] = block
-        return out.T
 
     def _rmatvec(self, x, anchors, signs, r):
         out = self._empty((anchors.shape[0],), x)
@@ -603,10 +620,6 @@ class _VectorKernel(Kernel):
 
 
 class _NumpyKernel(_VectorKernel):
-    @staticmethod
-    def _empty(shape, like):
-        return np.empty(shape)
-
     @staticmethod
     def _broadcast(block, shape):
         return np.broadcast_to(block, shape)

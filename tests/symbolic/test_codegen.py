@@ -35,9 +35,6 @@ ARCHITECTURES = {
 FAMILIES = {f"{name}-{f.bias_kind}": f for name, spec in ARCHITECTURES.items()
             for f in derive(architecture(*spec))}
 BACKENDS = ["numpy", "numba", "torch"]
-# numba compiles each fused loop separately (about a second each): the matrix-free loops are
-# checked on a representative subset, the dense kernel on every family.
-NUMBA_MATRIX_FREE = {"relu-3-data", "abs-3-midpoint", "sign-2-data", "sym-leaky0.3-data"}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -111,8 +108,6 @@ def test_kernel_equals_lambdify(name, backend):
 @pytest.mark.parametrize("name", sorted(FAMILIES))
 def test_column_matvec_rmatvec_agree_with_dense(name, backend, rng):
     """column(x, a_p, s_p) = A[:, p], matvec = A @ z and rmatvec = A.T @ r (matrix-free)."""
-    if backend == "numba" and name not in NUMBA_MATRIX_FREE:
-        pytest.skip("numba matrix-free loops: checked on the representative subset")
     family = FAMILIES[name]
     kernel = compile(family, backend)
     x = rng.normal(size=23)
@@ -126,6 +121,30 @@ def test_column_matvec_rmatvec_agree_with_dense(name, backend, rng):
                                rtol=0, atol=1e-12)
     np.testing.assert_allclose(numpy_result(kernel.rmatvec(x, anchors, signs, r)), dense.T @ r,
                                rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_dense_block_written_into_a_column_block_of_a_dictionary(backend, rng):
+    """out=: A lands in a column block of a preallocated column-major dictionary matrix."""
+    family = FAMILIES["abs-3-midpoint"]
+    kernel = compile(family, backend)
+    x = rng.normal(size=9)
+    anchors, signs = random_columns(rng, family, x, 12)
+    whole = np.full((9, 20), np.nan, order="F")
+    if backend == "torch":
+        import torch
+
+        whole = torch.from_numpy(whole)
+    returned = kernel(x, anchors, signs, out=whole[:, 5:17])
+    assert returned.shape == (9, 12)
+    whole = numpy_result(whole)
+    np.testing.assert_array_equal(whole[:, 5:17], numpy_result(kernel(x, anchors, signs)))
+    assert np.isnan(whole[:, :5]).all() and np.isnan(whole[:, 17:]).all()
+    with pytest.raises(GaconvexError, match=r"out must be a float64 array of shape \(9, 12\)"):
+        kernel(x, anchors, signs, out=np.empty((9, 11)))
+    if backend == "numba":
+        with pytest.raises(GaconvexError, match="column-major"):
+            kernel(x, anchors, signs, out=np.empty((9, 12)))
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
