@@ -401,8 +401,8 @@ def _load_module(family: FeatureFamily, backend: str):
     else:
         _write_atomic(path, generate_source(family, backend))
         stats["generated"] += 1
-    module = _MODULES[key] = _import(path)
-    return module
+    _MODULES[key] = _import(path)
+    return _MODULES[key]
 
 
 def _check_backend(backend):
@@ -413,8 +413,8 @@ def _check_backend(backend):
 def compile(family: FeatureFamily, backend: str = "numba") -> "Kernel":  # noqa: A001 (public name)
     """Compile ``family`` (a :class:`FeatureFamily`) into a :class:`Kernel` for ``backend``.
 
-    ``backend`` is ``"numba"`` (parallel fused loops, cached on disk), ``"numpy"`` or
-    ``"torch"`` (any device).  Nothing is generated twice: the module is looked up in memory,
+    ``backend`` is ``"numba"`` (fused loops run in parallel threads, machine code cached on
+    disk), ``"numpy"`` or ``"torch"`` (any device).  Nothing is generated twice: the module is looked up in memory,
     then in :func:`cache_dir`, and only then generated (``stats`` counts which happened).
     """
     _check_backend(backend)
