@@ -76,21 +76,28 @@ def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = T
     budget = None if max_columns is None else max_columns // len(library)
     check_memory(n, raw if budget is None else min(raw, max_columns), memory_limit,
                  f"the {architecture} library on {n} points")
-    blocks, mats = [], []
+    plans = []
     for family in library:
         signs = np.array(family.sign_choices, dtype=float).reshape(len(family.sign_choices), -1)
         ranks, sampled = _anchor_tuples(n, family.n_anchors, budget, len(signs), rng)
         ranks = np.repeat(ranks, len(signs), axis=0)
         sign_rows = np.tile(signs, (len(ranks) // len(signs), 1))
-        anchor_values = xs[order[ranks]]
-        kernel = compile_kernel(family, backend)
-        A = kernel(xs, anchor_values, sign_rows, **({"device": device} if device else {}))
-        mats.append(np.asarray(A.cpu() if hasattr(A, "cpu") else A, dtype=float))
-        blocks.append(Block(family, order[ranks], anchor_values, sign_rows.astype(np.int8),
-                            sampled))
-    matrix = np.concatenate(mats, axis=1)
+        plans.append(Block(family, order[ranks], xs[order[ranks]], sign_rows.astype(np.int8),
+                           sampled))
+    # one column-major allocation; each family's kernel writes its block in place
+    matrix = np.empty((n, sum(len(b) for b in plans)), order="F")
+    start = 0
+    for block in plans:
+        kernel = compile_kernel(block.family, backend)
+        stop = start + len(block)
+        if backend == "torch":
+            matrix[:, start:stop] = kernel(xs, block.anchor_values, block.signs.astype(float),
+                                           device=device).cpu().numpy()
+        else:
+            kernel(xs, block.anchor_values, block.signs.astype(float), out=matrix[:, start:stop])
+        start = stop
     unpenalized = xs[:, None].copy() if architecture.skip else np.zeros((n, 0))
-    dictionary = Dictionary(architecture, xs, order, matrix, tuple(blocks), unpenalized)
+    dictionary = Dictionary(architecture, xs, order, matrix, tuple(plans), unpenalized)
     return deduplicate_columns(dictionary) if deduplicate else dictionary
 
 

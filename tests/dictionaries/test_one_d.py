@@ -202,3 +202,13 @@ def test_any_distinct_points_build(values):
     assert D.matrix.shape[0] == len(values)
     for i in range(D.n_columns):
         np.testing.assert_allclose(D.feature(i)(values), D.matrix[:, i], atol=1e-9)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_backends_build_the_same_library(rng, backend):
+    """The numba, numpy and torch kernels of the symbolic layer give the same dictionary."""
+    x = _points(rng, 6)
+    arch = gs.architecture("abs", 3)
+    reference = library_1d(x, arch, deduplicate=False).matrix
+    other = library_1d(x, arch, backend=backend, deduplicate=False).matrix
+    np.testing.assert_allclose(other, reference, rtol=0, atol=1e-12)
