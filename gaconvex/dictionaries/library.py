@@ -84,7 +84,8 @@ class Dictionary:
     ----------
     architecture : gaconvex.symbolic.Architecture
     x : (N,) inputs in the caller's order; ``order`` sorts them descending (x[order[0]] = x_1).
-    matrix : (N, P) columns f_i(x) with rows in the caller's order.
+    matrix : (N, P) columns f_i(x) with rows in the caller's order, or None for a matrix-free
+        dictionary (products through :meth:`operator`).
     blocks : per-family column metadata.
     unpenalized : (N, q) extra unpenalized columns (the skip connection's x, 002 Sec. 3.1).
     report : DeduplicationReport or None.
@@ -101,11 +102,17 @@ class Dictionary:
     # -- conventions --------------------------------------------------------------------------
     @property
     def shape(self):
-        return self.matrix.shape
+        return (self.x.size, sum(len(b) for b in self.blocks))
 
     @property
     def n_columns(self) -> int:
-        return self.matrix.shape[1]
+        return self.shape[1]
+
+    def operator(self, backend: str = "numba"):
+        """The dictionary as a matrix-free :class:`LibraryOperator` (A @ z, A.T @ r by kernels)."""
+        from .operator import LibraryOperator
+
+        return LibraryOperator(self.x, self.blocks, backend)
 
     @property
     def intercept(self) -> bool:
@@ -123,7 +130,8 @@ class Dictionary:
         from gaconvex.solvers import LassoProblem
 
         unpenalized = self.unpenalized if self.unpenalized.shape[1] else None
-        return LassoProblem(self.matrix, y, self.beta_tilde(beta), intercept=self.intercept,
+        A = self.matrix if self.matrix is not None else self.operator()
+        return LassoProblem(A, y, self.beta_tilde(beta), intercept=self.intercept,
                             unpenalized=unpenalized, **kwargs)
 
     @property
@@ -183,7 +191,8 @@ class Dictionary:
     def __repr__(self) -> str:
         extra = f", {self.report}" if self.report else ""
         return (f"Dictionary({self.architecture}, N={self.x.size}, P={self.n_columns}"
-                f"{', sampled' if self.sampled else ''}{extra})")
+                f"{', sampled' if self.sampled else ''}"
+                f"{', matrix-free' if self.matrix is None else ''}{extra})")
 
     def summary(self) -> str:
         lines = [repr(self)]

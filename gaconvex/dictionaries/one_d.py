@@ -49,7 +49,7 @@ def _anchor_tuples(n: int, k: int, max_columns: int | None, n_signs: int, rng):
 
 def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = True,
                max_columns: int | None = None, memory_limit: float | None = DEFAULT_MEMORY_LIMIT,
-               seed=None, device=None) -> Dictionary:
+               seed=None, device=None, dense: bool = True) -> Dictionary:
     """The Lasso dictionary of ``architecture`` on 1-D points ``x`` (002 Table 3.1, Def. 3.10).
 
     Columns: for each family of ``derive(architecture)``, every anchor tuple (j_1, ..., j_k) of
@@ -58,7 +58,9 @@ def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = T
     caller's order.  Libraries larger than ``max_columns`` are sampled uniformly over anchor
     tuples (002 Sec. 4); a dense matrix above ``memory_limit`` bytes is refused.  With
     ``deduplicate`` the zero and repeated columns are removed and reported in
-    ``dictionary.report`` (nothing is dropped silently).
+    ``dictionary.report`` (nothing is dropped silently).  ``dense=False`` stores no matrix: the
+    dictionary's products then run matrix-free through :meth:`Dictionary.operator` (no
+    deduplication, which needs the columns; no memory limit on the never-built matrix).
     """
     from gaconvex.symbolic import compile as compile_kernel
     from gaconvex.symbolic import derive
@@ -74,8 +76,9 @@ def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = T
     library = derive(architecture)
     raw = library.size(n)
     budget = None if max_columns is None else max_columns // len(library)
-    check_memory(n, raw if budget is None else min(raw, max_columns), memory_limit,
-                 f"the {architecture} library on {n} points")
+    if dense:
+        check_memory(n, raw if budget is None else min(raw, max_columns), memory_limit,
+                     f"the {architecture} library on {n} points")
     plans = []
     for family in library:
         signs = np.array(family.sign_choices, dtype=float).reshape(len(family.sign_choices), -1)
@@ -84,6 +87,9 @@ def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = T
         sign_rows = np.tile(signs, (len(ranks) // len(signs), 1))
         plans.append(Block(family, order[ranks], xs[order[ranks]], sign_rows.astype(np.int8),
                            sampled))
+    unpenalized = xs[:, None].copy() if architecture.skip else np.zeros((n, 0))
+    if not dense:
+        return Dictionary(architecture, xs, order, None, tuple(plans), unpenalized)
     # one column-major allocation; each family's kernel writes its block in place
     matrix = np.empty((n, sum(len(b) for b in plans)), order="F")
     start = 0
@@ -96,7 +102,6 @@ def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = T
         else:
             kernel(xs, block.anchor_values, block.signs.astype(float), out=matrix[:, start:stop])
         start = stop
-    unpenalized = xs[:, None].copy() if architecture.skip else np.zeros((n, 0))
     dictionary = Dictionary(architecture, xs, order, matrix, tuple(plans), unpenalized)
     return deduplicate_columns(dictionary) if deduplicate else dictionary
 
