@@ -216,16 +216,18 @@ def deduplicate_columns(dictionary: Dictionary, *, rtol: float = 1e-10) -> Dicti
     scale = float(np.max(np.abs(A))) if A.size else 0.0
     if scale == 0.0:
         scale = 1.0
-    key = np.round(A.T / (scale * rtol)) + 0.0  # + 0.0 turns -0.0 into 0.0
-    zero = np.flatnonzero(~key.any(axis=1))
+    key = np.multiply(A.T, 1.0 / (scale * rtol))  # one copy, rows = columns of A
+    np.round(key, out=key)
+    key += 0.0  # turns -0.0 into 0.0
+    is_zero = ~key.any(axis=1)
     rows = np.ascontiguousarray(key).view(np.dtype((np.void, key.dtype.itemsize * key.shape[1])))
     _, first, inverse = np.unique(rows.ravel(), return_index=True, return_inverse=True)
     rep = first[inverse.ravel()]
-    keep_mask = (rep == np.arange(n_raw))
-    keep_mask[zero] = False
-    kept = np.flatnonzero(keep_mask)
-    duplicate_of = {int(i): int(rep[i]) for i in np.flatnonzero(rep != np.arange(n_raw))
-                    if not np.any(zero == rep[i])}
+    is_first = rep == np.arange(n_raw)
+    zero = np.flatnonzero(is_zero)
+    kept = np.flatnonzero(is_first & ~is_zero)
+    dup = np.flatnonzero(~is_first & ~is_zero[rep])
+    duplicate_of = dict(zip(dup.tolist(), rep[dup].tolist()))
     report = DeduplicationReport(n_raw, zero, duplicate_of, kept)
     blocks, start = [], 0
     for b in dictionary.blocks:
