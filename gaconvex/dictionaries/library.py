@@ -204,31 +204,47 @@ class Dictionary:
         return "\n".join(lines)
 
 
+_CHUNK_ENTRIES = 2**23  # matrix entries per block when hashing columns (64 MiB of int64)
+
+
+def _column_keys(A, columns, inv_step) -> np.ndarray:
+    """Columns of A rounded to integer multiples of the tolerance step, one row per column."""
+    return np.rint(A[:, columns].T * inv_step).astype(np.int64)
+
+
 def deduplicate_columns(dictionary: Dictionary, *, rtol: float = 1e-10) -> Dictionary:
     """Drop all-zero columns and keep the first of each group of equal columns (to ``rtol``).
 
     Equal columns give the Lasso the same feature twice (002 Sec. 2.4: optional, but column
     metadata must survive for reconstruction): the first column of each group keeps its
-    metadata and the removed ones are listed in the report.
+    metadata and the removed ones are listed in the report.  Columns are rounded to multiples
+    of ``rtol * max|A|``, hashed blockwise (an integer dot product with random weights) and
+    grouped by hash; every grouped column is then compared with its representative exactly,
+    so a hash collision can never merge different columns.
     """
     A = dictionary.matrix
-    n_raw = A.shape[1]
-    scale = float(np.max(np.abs(A))) if A.size else 0.0
-    if scale == 0.0:
-        scale = 1.0
-    key = np.multiply(A.T, 1.0 / (scale * rtol))  # one copy, rows = columns of A
-    np.round(key, out=key)
-    key += 0.0  # turns -0.0 into 0.0
-    is_zero = ~key.any(axis=1)
-    rows = np.ascontiguousarray(key).view(np.dtype((np.void, key.dtype.itemsize * key.shape[1])))
-    _, first, inverse = np.unique(rows.ravel(), return_index=True, return_inverse=True)
+    n, n_raw = A.shape
+    scale = max(float(A.max()), -float(A.min())) if A.size else 0.0  # max|A| without a copy
+    inv_step = 1.0 / ((scale or 1.0) * rtol)
+    weights = np.random.default_rng(0).integers(1, 2**62, n, dtype=np.int64) | 1
+    hashes, is_zero = np.empty(n_raw, np.int64), np.empty(n_raw, bool)
+    step = max(1, _CHUNK_ENTRIES // max(n, 1))
+    for lo in range(0, n_raw, step):
+        keys = _column_keys(A, slice(lo, lo + step), inv_step)
+        hashes[lo:lo + step] = keys @ weights  # wraps modulo 2^64: a hash, not a value
+        is_zero[lo:lo + step] = ~keys.any(axis=1)
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     rep = first[inverse.ravel()]
+    grouped = np.flatnonzero(rep != np.arange(n_raw))
+    for lo in range(0, grouped.size, step):
+        idx = grouped[lo:lo + step]
+        same = np.all(_column_keys(A, idx, inv_step) == _column_keys(A, rep[idx], inv_step), axis=1)
+        rep[idx[~same]] = idx[~same]  # a collision: keep the column as its own representative
     is_first = rep == np.arange(n_raw)
     zero = np.flatnonzero(is_zero)
     kept = np.flatnonzero(is_first & ~is_zero)
     dup = np.flatnonzero(~is_first & ~is_zero[rep])
-    duplicate_of = dict(zip(dup.tolist(), rep[dup].tolist()))
-    report = DeduplicationReport(n_raw, zero, duplicate_of, kept)
+    report = DeduplicationReport(n_raw, zero, dict(zip(dup.tolist(), rep[dup].tolist())), kept)
     blocks, start = [], 0
     for b in dictionary.blocks:
         local = kept[(kept >= start) & (kept < start + len(b))] - start
