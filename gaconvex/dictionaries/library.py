@@ -207,9 +207,25 @@ class Dictionary:
 _CHUNK_ENTRIES = 2**23  # matrix entries per block when hashing columns (64 MiB of int64)
 
 
+def _hash_weights(n: int) -> np.ndarray:
+    """Random odd int64 weights of the column hash (fixed seed: reproducible reports)."""
+    return np.random.default_rng(0).integers(1, 2**62, n, dtype=np.int64) | 1
+
+
 def _column_keys(A, columns, inv_step) -> np.ndarray:
     """Columns of A rounded to integer multiples of the tolerance step, one row per column."""
     return np.rint(A[:, columns].T * inv_step).astype(np.int64)
+
+
+def _regroup_exactly(A, columns, inv_step, rep) -> None:
+    """Give hash-collided ``columns`` (sorted) the first exactly equal column among them as
+    representative (equal columns always share a hash, so no other column can equal them)."""
+    if columns.size == 0:
+        return
+    keys = np.ascontiguousarray(_column_keys(A, columns, inv_step))
+    rows = keys.view(np.dtype((np.void, keys.dtype.itemsize * keys.shape[1]))).ravel()
+    _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    rep[columns] = columns[first[inverse.ravel()]]
 
 
 def deduplicate_columns(dictionary: Dictionary, *, rtol: float = 1e-10) -> Dictionary:
@@ -226,7 +242,7 @@ def deduplicate_columns(dictionary: Dictionary, *, rtol: float = 1e-10) -> Dicti
     n, n_raw = A.shape
     scale = max(float(A.max()), -float(A.min())) if A.size else 0.0  # max|A| without a copy
     inv_step = 1.0 / ((scale or 1.0) * rtol)
-    weights = np.random.default_rng(0).integers(1, 2**62, n, dtype=np.int64) | 1
+    weights = _hash_weights(n)
     hashes, is_zero = np.empty(n_raw, np.int64), np.empty(n_raw, bool)
     step = max(1, _CHUNK_ENTRIES // max(n, 1))
     for lo in range(0, n_raw, step):
@@ -235,11 +251,12 @@ def deduplicate_columns(dictionary: Dictionary, *, rtol: float = 1e-10) -> Dicti
         is_zero[lo:lo + step] = ~keys.any(axis=1)
     _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     rep = first[inverse.ravel()]
-    grouped = np.flatnonzero(rep != np.arange(n_raw))
+    grouped, collided = np.flatnonzero(rep != np.arange(n_raw)), [np.zeros(0, dtype=np.intp)]
     for lo in range(0, grouped.size, step):
         idx = grouped[lo:lo + step]
         same = np.all(_column_keys(A, idx, inv_step) == _column_keys(A, rep[idx], inv_step), axis=1)
-        rep[idx[~same]] = idx[~same]  # a collision: keep the column as its own representative
+        collided.append(idx[~same])
+    _regroup_exactly(A, np.concatenate(collided), inv_step, rep)
     is_first = rep == np.arange(n_raw)
     zero = np.flatnonzero(is_zero)
     kept = np.flatnonzero(is_first & ~is_zero)

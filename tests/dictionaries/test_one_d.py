@@ -212,3 +212,17 @@ def test_backends_build_the_same_library(rng, backend):
     reference = library_1d(x, arch, deduplicate=False).matrix
     other = library_1d(x, arch, backend=backend, deduplicate=False).matrix
     np.testing.assert_allclose(other, reference, rtol=0, atol=1e-12)
+
+
+def test_hash_collisions_never_merge_different_columns(rng, monkeypatch):
+    """Deduplication groups columns by a hash, then compares each with its representative
+    exactly: with a hash that collides for every column the report is unchanged."""
+    import gaconvex.dictionaries.library as library
+
+    x = _points(rng, 6)
+    honest = deep_narrow_library(x, "relu", 3)
+    monkeypatch.setattr(library, "_hash_weights", lambda n: np.zeros(n, dtype=np.int64))
+    colliding = deep_narrow_library(x, "relu", 3)
+    np.testing.assert_array_equal(colliding.report.kept, honest.report.kept)
+    np.testing.assert_array_equal(colliding.report.zero, honest.report.zero)
+    assert len(colliding.report.duplicate_of) == len(honest.report.duplicate_of)
