@@ -146,6 +146,21 @@ def bench_library(name, spec, depth, n, args, rng, cache):
             seconds = best_time(run, args.repeat)
             print(f"{backend:<8}{product:<10}{seconds:>10.3f}{seconds / total * 1e6:>12.4f}"
                   f"{ref_total / seconds:>9.0f}x")
+    bench_builder(x, spec, depth, args, ref_total)
+
+
+def bench_builder(x, spec, depth, args, ref_total):
+    """The whole dictionary object through gaconvex.dictionaries.library_1d (numba kernels):
+    enumeration, evaluation, and the reported removal of zero and duplicate columns."""
+    from gaconvex.dictionaries import library_1d
+
+    arch = architecture(spec, depth)
+    for label, options in (("library_1d (no dedup)", {"deduplicate": False}),
+                           ("library_1d + dedup", {}),
+                           ("library_1d, matrix-free", {"dense": False})):
+        seconds = best_time(lambda options=options: library_1d(x, arch, **options), args.repeat)
+        print(f"{label:<26}{seconds:>10.3f} s{ref_total / seconds:>9.0f}x vs loop")
+    print(f"  -> {library_1d(x, arch)!r}")
 
 
 def _block(kernel, whole, start, anchors):
