@@ -204,12 +204,12 @@ class Dictionary:
         return "\n".join(lines)
 
 
-_CHUNK_ENTRIES = 2**23  # matrix entries per block when hashing columns (64 MiB of int64)
+_CHUNK_ENTRIES = 2**23  # matrix entries per block when rounding columns (64 MiB of int64)
 
 
 def _hash_weights(n: int) -> np.ndarray:
-    """Random odd int64 weights of the column hash (fixed seed: reproducible reports)."""
-    return np.random.default_rng(0).integers(1, 2**62, n, dtype=np.int64) | 1
+    """Random positive weights of the column hash h = A^T w (fixed seed: reproducible reports)."""
+    return np.random.default_rng(0).uniform(0.5, 1.5, n)
 
 
 def _column_keys(A, columns, inv_step) -> np.ndarray:
@@ -217,9 +217,21 @@ def _column_keys(A, columns, inv_step) -> np.ndarray:
     return np.rint(A[:, columns].T * inv_step).astype(np.int64)
 
 
+def _hash_groups(h: np.ndarray, gap: float) -> np.ndarray:
+    """Chain sorted hashes whose neighbours are <= gap apart into groups; each column's
+    representative is the smallest column index of its group."""
+    order = np.argsort(h, kind="stable")
+    group = np.cumsum(np.concatenate([[0], np.diff(h[order]) > gap]))
+    first = np.full(group[-1] + 1, h.size)
+    np.minimum.at(first, group, order)
+    rep = np.empty(h.size, dtype=np.intp)
+    rep[order] = first[group]
+    return rep
+
+
 def _regroup_exactly(A, columns, inv_step, rep) -> None:
-    """Give hash-collided ``columns`` (sorted) the first exactly equal column among them as
-    representative (equal columns always share a hash, so no other column can equal them)."""
+    """Give the ``columns`` (sorted) that differ from their group's representative the first
+    equal column among them (equal columns always share a group, so no other can equal them)."""
     if columns.size == 0:
         return
     keys = np.ascontiguousarray(_column_keys(A, columns, inv_step))
@@ -233,25 +245,26 @@ def deduplicate_columns(dictionary: Dictionary, *, rtol: float = 1e-10) -> Dicti
 
     Equal columns give the Lasso the same feature twice (002 Sec. 2.4: optional, but column
     metadata must survive for reconstruction): the first column of each group keeps its
-    metadata and the removed ones are listed in the report.  Columns are rounded to multiples
-    of ``rtol * max|A|``, hashed blockwise (an integer dot product with random weights) and
-    grouped by hash; every grouped column is then compared with its representative exactly,
-    so a hash collision can never merge different columns.
+    metadata and the removed ones are listed in the report.  Two columns are equal when they
+    round to the same multiples of ``rtol * max|A|``.  Candidates come from one BLAS pass,
+    h = A^T w: equal columns differ by less than a step entrywise, so their hashes differ by
+    less than ``gap`` and end up chained in one group; every grouped column is then compared
+    with its group's representative exactly, so different columns are never merged.
     """
     A = dictionary.matrix
     n, n_raw = A.shape
-    scale = max(float(A.max()), -float(A.min())) if A.size else 0.0  # max|A| without a copy
-    inv_step = 1.0 / ((scale or 1.0) * rtol)
+    col_max = np.maximum(A.max(axis=0), -A.min(axis=0)) if A.size else np.zeros(n_raw)
+    scale = float(col_max.max(initial=0.0)) or 1.0
+    step_size = scale * rtol
+    inv_step = 1.0 / step_size
     weights = _hash_weights(n)
-    hashes, is_zero = np.empty(n_raw, np.int64), np.empty(n_raw, bool)
-    step = max(1, _CHUNK_ENTRIES // max(n, 1))
-    for lo in range(0, n_raw, step):
-        keys = _column_keys(A, slice(lo, lo + step), inv_step)
-        hashes[lo:lo + step] = keys @ weights  # wraps modulo 2^64: a hash, not a value
-        is_zero[lo:lo + step] = ~keys.any(axis=1)
-    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    rep = first[inverse.ravel()]
+    h = A.T @ weights
+    total = float(np.abs(weights).sum())
+    gap = 1.01 * step_size * total + 4 * n * np.finfo(float).eps * scale * total
+    rep = _hash_groups(h, gap)
+    is_zero = col_max < 0.5 * step_size  # rounds to the zero key
     grouped, collided = np.flatnonzero(rep != np.arange(n_raw)), [np.zeros(0, dtype=np.intp)]
+    step = max(1, _CHUNK_ENTRIES // max(n, 1))
     for lo in range(0, grouped.size, step):
         idx = grouped[lo:lo + step]
         same = np.all(_column_keys(A, idx, inv_step) == _column_keys(A, rep[idx], inv_step), axis=1)

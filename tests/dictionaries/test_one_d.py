@@ -221,7 +221,7 @@ def test_hash_collisions_never_merge_different_columns(rng, monkeypatch):
 
     x = _points(rng, 6)
     honest = deep_narrow_library(x, "relu", 3)
-    monkeypatch.setattr(library, "_hash_weights", lambda n: np.zeros(n, dtype=np.int64))
+    monkeypatch.setattr(library, "_hash_weights", lambda n: np.zeros(n))
     colliding = deep_narrow_library(x, "relu", 3)
     np.testing.assert_array_equal(colliding.report.kept, honest.report.kept)
     np.testing.assert_array_equal(colliding.report.zero, honest.report.zero)
