@@ -14,6 +14,7 @@ Run:  python examples/reflections_1d.py [--out figures] [--steps 3000]
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import matplotlib
@@ -57,12 +58,11 @@ def deepest_single_feature(D, y):
         info = D.column_info(i)
         orders = [b.order or 0 for b in gs.breakpoints(info.family, info.anchor_values, info.signs)]
         return max(orders)
-    best = max(exact, key=depth_of)
-    sol.z = np.zeros(D.n_columns)
-    sol.z[best] = 1.0
-    sol.xi = 0.0
+    # the LP's optimal value must equal ||e_best||_1 = 1 for the single feature to be min-norm
     assert abs(sol.objective - 1.0) < 1e-9, "a single feature with z = 1 is not min-norm here"
-    return sol
+    z = np.zeros(D.n_columns)
+    z[max(exact, key=depth_of)] = 1.0
+    return dataclasses.replace(sol, z=z, xi=0.0, fitted=D.matrix @ z)
 
 
 def trained_network(D, sol, x, y, steps, seed=0, width=20):
