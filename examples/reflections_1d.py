@@ -25,10 +25,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 import gaconvex.symbolic as gs  # noqa: E402
-from gaconvex.dictionaries import library_1d  # noqa: E402
+from gaconvex import convex_fit  # noqa: E402
 from gaconvex.networks import ParallelNetwork, breakpoints, reconstruct, train_nonconvex  # noqa: E402
 from gaconvex.plotting import plot_feature, plot_fit  # noqa: E402
-from gaconvex.solvers import min_norm  # noqa: E402
 
 BETA = 1e-7
 
@@ -46,14 +45,17 @@ def figure_3_1(out: Path) -> None:
     plt.close(fig)
 
 
-def deepest_single_feature(D, y):
-    """The minimum-norm problem (C.1) on these data is attained by single features with z = 1,
-    xi = 0 (002 Lemmas C.5, C.7); among them take the one with the highest reflection order."""
-    sol = min_norm(D.matrix, y, intercept=D.intercept)
+def deepest_single_feature(fit):
+    """The minimum-norm problem (C.1) on these data (``convex_fit`` with beta = 0) is attained
+    by single features with z = 1, xi = 0 (002 Lemmas C.5, C.7); among them take the one with
+    the highest reflection order."""
+    D, sol = fit.dictionary, fit.solution
+    A = D.to_dense()
     # D is not deduplicated: equal columns of different depth are different features off the data
-    exact = [i for i in range(D.n_columns) if np.allclose(D.matrix[:, i], y, atol=1e-12)]
+    exact = [i for i in range(D.n_columns) if np.allclose(A[:, i], fit.data.y, atol=1e-12)]
     if not exact:
         return sol
+
     def depth_of(i):
         info = D.column_info(i)
         orders = [b.order or 0 for b in gs.breakpoints(info.family, info.anchor_values, info.signs)]
@@ -62,7 +64,7 @@ def deepest_single_feature(D, y):
     assert abs(sol.objective - 1.0) < 1e-9, "a single feature with z = 1 is not min-norm here"
     z = np.zeros(D.n_columns)
     z[max(exact, key=depth_of)] = 1.0
-    return dataclasses.replace(sol, z=z, xi=0.0, fitted=D.matrix @ z)
+    return dataclasses.replace(sol, z=z, xi=0.0, fitted=A @ z)
 
 
 def trained_network(D, sol, x, y, steps, seed=0, width=20):
@@ -71,7 +73,7 @@ def trained_network(D, sol, x, y, steps, seed=0, width=20):
     arch = D.architecture
 
     def factory(generator):
-        if arch.family == "symmetrized":
+        if any(arch.tied_layers):  # symmetrized units
             rand = ParallelNetwork.symmetrized(width - optimum.n_units, arch.activation,
                                                generator=generator, bias_scale=4.0)
         else:
@@ -87,8 +89,8 @@ def trained_network(D, sol, x, y, steps, seed=0, width=20):
 
 
 def figure_fit(arch, x, y, name, out: Path, steps: int) -> list:
-    D = library_1d(x, arch, deduplicate=False)
-    sol = deepest_single_feature(D, y)
+    fit = convex_fit(x, y, arch, 0.0, deduplicate=False)  # beta -> 0: the min-norm LP (C.1)
+    D, sol = fit.dictionary, deepest_single_feature(fit)
     result = trained_network(D, sol, x, y, steps)
     net = result.best_network
     lo, hi = x.min() - 2, x.max() + 5

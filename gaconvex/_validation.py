@@ -9,6 +9,7 @@ import numpy as np
 
 __all__ = [
     "GaconvexError",
+    "GaconvexWarning",
     "as_float_array",
     "check_finite",
     "check_points_1d",
@@ -19,6 +20,10 @@ __all__ = [
 
 class GaconvexError(ValueError):
     """Base class of gaconvex's input errors (a ``ValueError``)."""
+
+
+class GaconvexWarning(UserWarning):
+    """A result that was computed but deserves attention (divergence, a reported reduction)."""
 
 
 def as_float_array(a, name: str, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
@@ -99,5 +104,5 @@ def check_memory(n_rows: int, n_cols: int, limit_bytes: float | None, what: str)
         raise GaconvexError(
             f"{what} would need {need / 2**30:.2f} GiB as a dense float64 matrix "
             f"({n_rows} x {n_cols}), above the memory limit of {limit_bytes / 2**30:.2f} GiB. "
-            "Raise memory_limit, subsample columns (sample=...), or use fewer points."
+            "Raise memory_limit, sample columns (max_columns=...), use the matrix-free dictionary (dense=False), or use fewer points."
         )

@@ -1,11 +1,19 @@
-"""Certificate that a Lasso solution is a *training* optimum (002 Lemma D.8, D.15; claim C8).
+"""Certificates of a convex fit that cannot be misread (002 Lemma D.8, D.15; claim C8).
 
-Two checks, each a number: the Lasso is solved (duality gap, KKT residual, 1^T lambda = 0;
-:func:`gaconvex.solvers.certificate`), and the library is complete for this dual vector: no
-unit of the architecture, with +-1 weights and *continuous* biases, correlates with
-lambda* = y_hat - y by more than beta~ (:func:`gaconvex.networks.completeness.max_unit_correlation`).
-Together they prove, by weak duality, that the reconstructed network of width m >= m* is
-globally optimal for the training problem (1.1).
+Two different statements, each with its own evidence:
+
+1. **The Lasso is solved**: duality gap and KKT residual of the solution
+   (:class:`gaconvex.solvers.LassoCertificate`).  This says nothing about networks.
+2. **The network is a global training optimum**: additionally, no unit of the architecture
+   with +-1 weights and *continuous* biases correlates with the dual vector lambda by more
+   than beta~ (:func:`gaconvex.networks.completeness.max_unit_correlation`).  By weak duality
+   the reconstructed network of width m >= m* is then globally optimal for the training
+   problem (1.1), whatever library (sampled or not) produced it.  The search exists for
+   L = 2, deep narrow L = 3 and the symmetrized network (002 Lemma D.15).
+
+:class:`FitCertificate` keeps the two apart: ``claim`` says which statement it makes,
+``ok()`` is true only if that statement is proven, and the summary says what was not checked
+(a sampled library, an architecture without a completeness search).
 """
 from __future__ import annotations
 
@@ -13,52 +21,117 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TrainingCertificate", "certify"]
+from gaconvex.networks.completeness import UnitCorrelation
+from gaconvex.solvers import LassoCertificate
+
+__all__ = ["FitCertificate", "certify"]
+
+LASSO_CLAIM = "the Lasso over this library is solved"
+GLOBAL_CLAIM = "the reconstructed network is a global optimum of the training problem"
 
 
 @dataclass(frozen=True)
-class TrainingCertificate:
-    """Lasso certificate plus the library-completeness search.
+class FitCertificate:
+    """Lasso certificate plus, where it exists, the library-completeness search.
 
-    lasso : LassoCertificate; unit : UnitCorrelation (the best unit found, continuous biases);
-    beta_tilde : the Lasso regularization; ratio : unit.value / beta_tilde (<= 1: complete).
+    lasso : LassoCertificate; unit : the best unit found with continuous biases, or None when
+    no search was run (``unchecked`` says why); beta_tilde : the Lasso regularization;
+    sampled : whether the library was a uniform sample (002 Sec. 4).
     """
 
-    lasso: object
-    unit: object
+    lasso: LassoCertificate
+    unit: UnitCorrelation | None
     beta_tilde: float
+    sampled: bool = False
+    unchecked: str = ""
 
     @property
-    def ratio(self) -> float:
-        return float(self.unit.value) / self.beta_tilde
+    def ratio(self) -> float | None:
+        """max unit correlation / beta~ (<= 1: the library is complete for this dual vector)."""
+        if self.unit is None:
+            return None
+        return float(self.unit.value) / self.beta_tilde if self.beta_tilde > 0 else np.inf
 
-    def ok(self, tol: float = 1e-6) -> bool:
-        """Lasso solved to ``tol`` and no unit beats beta~ by more than a factor 1 + tol."""
+    @property
+    def claim(self) -> str:
+        return GLOBAL_CLAIM if self.unit is not None else LASSO_CLAIM
+
+    def lasso_solved(self, tol: float = 1e-6) -> bool:
+        return self.lasso.ok(tol)
+
+    def globally_optimal(self, tol: float = 1e-6) -> bool | None:
+        """True / False when the completeness search ran, None when nothing can be said."""
+        if self.unit is None:
+            return None
         return self.lasso.ok(tol) and self.ratio <= 1 + tol
 
+    def ok(self, tol: float = 1e-6) -> bool:
+        """Whether ``claim`` is proven (to ``tol``)."""
+        optimal = self.globally_optimal(tol)
+        return self.lasso.ok(tol) if optimal is None else optimal
+
+    def verdict(self, tol: float = 1e-6) -> str:
+        if not self.lasso.ok(tol):
+            return "NOT certified: the Lasso is not solved accurately"
+        if self.unit is None:
+            scope = "the sampled library" if self.sampled else "this library"
+            return (f"the Lasso over {scope} is solved; global optimality of the network is not "
+                    f"claimed ({self.unchecked})")
+        if self.ratio > 1 + tol:
+            return ("the Lasso is solved, but a unit outside the library correlates more than "
+                    f"beta~ (ratio {self.ratio:.6f}): NOT a global training optimum")
+        sampled = " (although the library was sampled)" if self.sampled else ""
+        return f"the library is complete for this dual vector{sampled}: {GLOBAL_CLAIM}"
+
     def __repr__(self) -> str:
-        return (f"TrainingCertificate(ok={self.ok()}, max unit correlation / beta~ = "
-                f"{self.ratio:.8f}, {self.lasso!r})")
+        ratio = "not checked" if self.ratio is None else f"{self.ratio:.8f}"
+        return (f"FitCertificate(ok={self.ok()}, claim={self.claim!r}, max unit correlation / "
+                f"beta~ = {ratio}, {self.lasso!r})")
 
     def summary(self) -> str:
-        verdict = ("the library is complete for this dual vector: the reconstructed network is a "
-                   "global training optimum" if self.ok() else
-                   "NOT certified: a unit outside the library correlates more than beta~"
-                   if self.ratio > 1 + 1e-6 else "NOT certified: the Lasso is not solved accurately")
-        return "\n".join([repr(self), self.lasso.summary("  "),
-                          f"  best unit (continuous biases): {self.unit!r}", f"  => {verdict}"])
+        unit = (f"  best unit (continuous biases): {self.unit!r}" if self.unit is not None
+                else f"  completeness search: not run ({self.unchecked})")
+        return "\n".join([repr(self), self.lasso.summary("  "), unit, f"  => {self.verdict()}"])
 
 
-def certify(dictionary, solution, y, beta, *, grid: int | None = None) -> TrainingCertificate:
-    """Certify ``solution`` of ``dictionary.lasso_problem(y, beta)`` as a training optimum.
+def certify(dictionary, problem, solution, *, grid: int | None = None) -> FitCertificate:
+    """Certify ``solution`` of ``problem`` (built on ``dictionary``) as a Lasso optimum and,
+    where the completeness search exists, as a global training optimum.
 
-    The dual vector is lambda* = y_hat - y (002 Sec. 2.8) with y_hat = A z* + xi* 1 + U omega*;
-    ``grid`` sets the first-layer bias grid of the unit search (exact for L = 2).
+    The dual point is the solution's lambda (lambda* = W (y_hat - y) for the squared loss, 002
+    Sec. 2.8) made exactly dual feasible for the library (the point whose value the Lasso
+    certificate reports); the search asks whether it is feasible for the training problem's
+    dual too.  Rows of equal inputs add their lambda (their units agree there).  ``grid`` sets
+    the first-layer bias grid of the unit search (exact for L = 2).
     """
-    from gaconvex.networks.completeness import max_unit_correlation
-    from gaconvex.solvers import certificate
+    from gaconvex.networks.completeness import completeness_searchable, max_unit_correlation
+    from gaconvex.solvers.certificates import dual_feasible_point
 
-    problem = dictionary.lasso_problem(y, beta)
-    lam = np.asarray(solution.fitted, dtype=float) - problem.y
-    unit = max_unit_correlation(dictionary.architecture, dictionary.x, lam, grid=grid)
-    return TrainingCertificate(certificate(problem, solution), unit, float(problem.beta_t))
+    lasso = solution.certificate
+    if lasso is None:
+        from gaconvex.solvers import certificate
+
+        lasso = certificate(problem, solution)
+    arch = dictionary.architecture
+    beta_tilde = float(problem.beta_t)
+    if beta_tilde == 0:
+        return FitCertificate(lasso, None, beta_tilde, dictionary.sampled,
+                              "beta = 0: the min-norm interpolation limit has no training problem")
+    if not completeness_searchable(arch):
+        return FitCertificate(lasso, None, beta_tilde, dictionary.sampled,
+                              f"no completeness search exists for {arch} (002 Lemma D.15 covers "
+                              "L = 2, deep narrow L = 3 and symmetrized networks)")
+    lam, _ = dual_feasible_point(problem, _dual_vector(problem, solution))
+    points, inverse = np.unique(dictionary.x, return_inverse=True)
+    lam_points = np.bincount(inverse.reshape(-1), weights=lam, minlength=points.size)
+    span = float(np.ptp(points)) or 1.0
+    unit = max_unit_correlation(arch, points, lam_points, grid=grid,
+                                sum_floor=1e-9 * beta_tilde / span)
+    return FitCertificate(lasso, unit, beta_tilde, dictionary.sampled)
+
+
+def _dual_vector(problem, solution) -> np.ndarray:
+    if problem.datafit.smooth:
+        fitted = np.asarray(solution.fitted, dtype=float)
+        return problem.datafit.gradient(fitted - problem.y)
+    return np.asarray(solution.dual, dtype=float)

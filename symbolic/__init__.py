@@ -10,8 +10,12 @@ import importlib
 
 from .activations import (ACTIVATIONS, Activation, absolute, get_activation, leaky_relu,
                           piecewise_linear, relu, sign, threshold)
-from .architecture import FAMILIES, Architecture, architecture
+from .architecture import MAX_DEPTH, Architecture, architecture
 from .derivation import FeatureFamily, Layer, Library, derive, forward, propagate
+from .families import FAMILIES, NetworkFamily, get_family, register_family
+# The built-in network families register themselves on import.
+from .deep_narrow import DEEP_NARROW
+from .symmetrized import SYMMETRIZED
 # Eager: the function `breakpoints` shares its name with its submodule, and importing a
 # submodule binds the package attribute to the module, which a lazy name cannot win against.
 from .breakpoints import Breakpoint, breakpoints
@@ -29,8 +33,9 @@ _LAZY = {
 }
 
 __all__ = ["ACTIVATIONS", "Activation", "absolute", "get_activation", "leaky_relu",
-           "piecewise_linear", "relu", "sign", "threshold", "FAMILIES", "Architecture",
-           "architecture", "FeatureFamily", "Layer", "Library", "derive", "forward",
+           "piecewise_linear", "relu", "sign", "threshold", "FAMILIES", "NetworkFamily",
+           "get_family", "register_family", "DEEP_NARROW", "SYMMETRIZED", "MAX_DEPTH",
+           "Architecture", "architecture", "FeatureFamily", "Layer", "Library", "derive", "forward",
            "propagate", "Breakpoint", "breakpoints", "describe", *_LAZY]
 
 

@@ -76,6 +76,17 @@ class Activation:
         return self.a_plus == -self.a_minus and self.b_plus == self.b_minus
 
     @property
+    def inner_sign_redundant(self) -> bool:
+        """A +-1 inner weight adds no column (002 Table 3.1, Cor. 3.15): sigma is even (abs), so
+        sigma(-u) = sigma(u), or odd and sign-determined (sign), so the flip is the output sign."""
+        return self.is_even or (self.is_sign_determined and self.b_plus == -self.b_minus)
+
+    def effective_depth(self, depth: int) -> int:
+        """L~ of the training objective (1.1): L, or 2 for sign-determined sigma, whose inner
+        weights are not penalized (002 Remark D.1)."""
+        return 2 if self.is_sign_determined else depth
+
+    @property
     def has_free_intercept(self) -> bool:
         """xi is a free Lasso variable unless sigma is sign-determined (002 Thm 3.11, Lemma D.16)."""
         return not self.is_sign_determined

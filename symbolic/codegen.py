@@ -491,7 +491,8 @@ class Kernel:
     def _check_shapes(self, x, anchors, signs):
         f = self.family
         if x.ndim != 1:
-            raise GaconvexError(f"x must be a vector of shape (N,), got shape {tuple(x.shape)}.")
+            raise GaconvexError(f"x must be a vector of shape (N,) or (N, 1), got shape "
+                                f"{tuple(x.shape)}.")
         if anchors.ndim != 2 or anchors.shape[1] != f.n_anchors:
             raise GaconvexError(
                 f"anchors must have shape (P, {f.n_anchors}) (anchor values a1..a{f.n_anchors} "
@@ -510,6 +511,8 @@ class Kernel:
 
     def _inputs(self, x, anchors, signs, device):
         x = self._convert(x, "x", None, device)
+        if x.ndim == 2 and x.shape[1] == 1:  # (N, 1) points of a dimension-free dictionary
+            x = x[:, 0]
         anchors = self._convert(anchors, "anchors", x)
         n_cols = anchors.shape[0] if anchors.ndim == 2 else 0
         signs = self._convert(np.zeros((n_cols, 0)) if signs is None else signs, "signs", x)

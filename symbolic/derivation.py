@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import product
 
 import numpy as np
 import sympy as sp
@@ -20,7 +19,8 @@ import sympy as sp
 from .activations import Activation
 from .architecture import Architecture
 
-__all__ = ["Layer", "FeatureFamily", "Library", "derive", "forward", "propagate"]
+__all__ = ["Layer", "FeatureFamily", "Library", "derive", "forward", "propagate", "data_bias",
+           "midpoint_bias", "symbols"]
 
 X = sp.Symbol("x", real=True)
 
@@ -46,12 +46,12 @@ def forward(layers, activation: Activation, x) -> sp.Expr:
     return propagate(layers, activation, x)[0, 0]
 
 
-def _data_bias(prefix, activation, anchor, weight) -> sp.ImmutableMatrix:
+def data_bias(prefix, activation, anchor, weight) -> sp.ImmutableMatrix:
     """Data feature bias b = -X^(l)(anchor) W (002 Def. 3.9): the pre-activation vanishes at anchor."""
     return sp.ImmutableMatrix(-(propagate(prefix, activation, anchor) * weight))
 
 
-def _midpoint_bias(activation, u, v):
+def midpoint_bias(activation, u, v):
     """Normalized midpoint bias b = -(a+ max(u,v) - a- min(u,v)) / (a+ - a-) (002 Def. 3.8, eq. 3.1).
 
     For an even activation (abs) this is -(u + v)/2 exactly.
@@ -146,70 +146,16 @@ class Library:
         return len(self.families)
 
 
-def _symbols(prefix, k):
+def symbols(prefix, k):
     return tuple(sp.Symbol(f"{prefix}{i + 1}", real=True) for i in range(k))
-
-
-def _sign_or_one(enumerated: bool, symbol):
-    return symbol if enumerated else sp.Integer(1)
-
-
-def _deep_narrow(arch: Architecture, bias_kind: str) -> FeatureFamily:
-    """Deep narrow unit with data (or first-layer midpoint) feature biases (002 Sec. 2.4 (a), (b))."""
-    act, L = arch.activation, arch.depth
-    # Table 3.1 / Cor. 3.15: abs and sign use sigma(x - x_n) only; an even sigma ignores inner signs.
-    enumerate_signs = not (act.is_even or act.name == "sign")
-    n_layers = L - 1
-    anchors = _symbols("a", n_layers)
-    sign_syms = _symbols("s", n_layers) if enumerate_signs else ()
-    weights = [_sign_or_one(enumerate_signs, sign_syms[l] if enumerate_signs else None)
-               for l in range(n_layers)]
-    layers: list[Layer] = []
-    roles = []
-    for l in range(n_layers):
-        W = sp.ImmutableMatrix([[weights[l]]])
-        if l == 0 and bias_kind == "midpoint":
-            b = sp.ImmutableMatrix([[_midpoint_bias(act, weights[0] * anchors[0],
-                                                    weights[0] * anchors[1])]])
-            roles.append("layer 1 midpoint with a2")
-        else:
-            b = _data_bias(tuple(layers), act, anchors[l], W)
-            roles.append(f"layer {l + 1} data bias")
-        layers.append(Layer(W, b))
-    expr = forward(layers, act, X)
-    choices = tuple(product((1, -1), repeat=n_layers)) if enumerate_signs else ((),)
-    return FeatureFamily(arch, bias_kind, X, anchors, sign_syms, tuple(layers), expr, choices,
-                         tuple(roles))
-
-
-def _symmetrized(arch: Architecture) -> FeatureFamily:
-    """Symmetrized 3-layer unit (002 Sec. 2.4 (c)): h(x) = sum_k W2_k sigma(W1_k (x - a_k)),
-    feature sigma(h(x) - h(a3)); 16 sign patterns (002 Thm 3.13)."""
-    act = arch.activation
-    a1, a2, a3 = _symbols("a", 3)
-    s1, s2, s3, s4 = _symbols("s", 4)
-    W1 = sp.ImmutableMatrix([[s1, s2]])
-    b1 = sp.ImmutableMatrix([[-s1 * a1, -s2 * a2]])
-    first = Layer(W1, b1)
-    W2 = sp.ImmutableMatrix([[s3], [s4]])
-    layers = (first, Layer(W2, _data_bias((first,), act, a3, W2)))
-    expr = forward(layers, act, X)
-    return FeatureFamily(arch, "data", X, (a1, a2, a3), (s1, s2, s3, s4), layers, expr,
-                         tuple(product((1, -1), repeat=4)),
-                         ("layer 1 neuron 1 data bias", "layer 1 neuron 2 data bias",
-                          "layer 2 data bias"))
 
 
 @lru_cache(maxsize=None)
 def derive(arch: Architecture) -> Library:
     """The Lasso library of ``arch`` as symbolic feature families (002 Def. 3.10, Thm 3.11).
 
-    Deep narrow: one family with data feature biases, plus one with a first-layer midpoint bias
-    when ``arch.midpoints``.  Symmetrized: one family of 16 N^3 raw columns.  Results are cached.
+    The network family derives its units (``arch.family.features``; deep narrow: data feature
+    biases, plus a first-layer midpoint bias when ``arch.midpoints``; symmetrized: one family
+    of 16 N^3 raw columns).  Results are cached.
     """
-    if arch.family == "symmetrized":
-        return Library(arch, (_symmetrized(arch),))
-    families = [_deep_narrow(arch, "data")]
-    if arch.midpoints:
-        families.append(_deep_narrow(arch, "midpoint"))
-    return Library(arch, tuple(families))
+    return Library(arch, tuple(arch.family.features(arch)))

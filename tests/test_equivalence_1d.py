@@ -1,4 +1,5 @@
-"""Library of Mirrors end to end (002): dictionary -> Lasso -> reconstructed torch network.
+"""Library of Mirrors end to end (002) through the one pipeline ``gaconvex.convex_fit``:
+data -> dictionary -> Lasso -> certificate -> reconstructed torch network.
 
 Claims of spec seed-002 Sec. 7: C3 (reconstruction identity), C4 (symmetrized beta~ = 2 beta),
 C11 (Lemma 3.1), C18 (Lemma C.7 minimum-norm values), C19 (Cor. C.1), C21 (z = 0 threshold),
@@ -11,10 +12,8 @@ import numpy as np
 import pytest
 
 import gaconvex.symbolic as gs
-from gaconvex.certify import certify
-from gaconvex.dictionaries import library_1d
-from gaconvex.networks import penalty, reconstruct, training_objective
-from gaconvex.solvers import min_norm, solve
+from gaconvex import convex_fit
+from gaconvex.networks import penalty, training_objective
 
 ARCHITECTURES = [
     ("relu", 2, "deep_narrow", False), (("leaky_relu", 0.2), 2, "deep_narrow", False),
@@ -31,8 +30,8 @@ def _data(seed, n=6):
     return rng.uniform(-2, 2, n), rng.standard_normal(n)
 
 
-def _solve(D, y, beta):
-    return solve(D.lasso_problem(y, beta))
+def _fit(x, y, arch, beta):
+    return convex_fit(x, y, arch, beta)
 
 
 @pytest.mark.parametrize("act, depth, family, skip", ARCHITECTURES,
@@ -42,20 +41,22 @@ def test_reconstruction_identity_c3(act, depth, family, skip):
     objective (1.1) equals the Lasso optimum, and it equals sum z_i f_i(x) + xi* off the data."""
     x, y = _data(7)
     beta = 0.05
-    D = library_1d(x, gs.architecture(act, depth, family, skip=skip))
-    sol = _solve(D, y, beta)
+    fit = _fit(x, y, gs.architecture(act, depth, family, skip=skip), beta)
+    D, sol = fit.dictionary, fit.solution
     assert sol.certificate.ok(1e-6), sol.certificate
-    net = reconstruct(D, sol)
+    net = fit.network
     with np.errstate(all="ignore"):
         out = net(x).detach().numpy()
-    np.testing.assert_allclose(out, sol.fitted, atol=1e-8 * max(1, np.abs(y).max()))
+    np.testing.assert_allclose(out, fit.fitted, atol=1e-8 * max(1, np.abs(y).max()))
     value = training_objective(net, x, y, beta).item()
     assert value == pytest.approx(sol.objective, rel=1e-9)
+    assert fit.objective == pytest.approx(sol.objective, rel=1e-12)
     x_test = np.linspace(x.min() - 3, x.max() + 3, 101)
     lasso_model = D.evaluate(x_test) @ sol.z + sol.xi
     if D.unpenalized.shape[1]:
         lasso_model = lasso_model + sol.omega[0] * x_test
     np.testing.assert_allclose(net(x_test).detach().numpy(), lasso_model, atol=1e-8)
+    np.testing.assert_allclose(fit.predict(x_test), lasso_model, atol=1e-10)
 
 
 def test_symmetrized_penalty_is_two_beta_c4():
@@ -63,10 +64,8 @@ def test_symmetrized_penalty_is_two_beta_c4():
     paper's beta~ = beta/2 (002 Lemma D.5) is wrong and beta~ = 2 beta is right."""
     x, y = _data(3, 5)
     beta = 0.05
-    D = library_1d(x, gs.architecture("relu", 3, "symmetrized"))
-    sol = _solve(D, y, beta)
-    net = reconstruct(D, sol)
-    ratio = penalty(net, beta).item() / (beta * np.abs(sol.z).sum())
+    fit = _fit(x, y, gs.architecture("relu", 3, "symmetrized"), beta)
+    ratio = penalty(fit.network, beta).item() / (beta * np.abs(fit.solution.z).sum())
     assert ratio == pytest.approx(2.0, rel=1e-9)
 
 
@@ -74,13 +73,12 @@ def test_lemma_3_1_relu_skip_equals_abs_skip_with_twice_beta_c11():
     """002 Lemma 3.1 in Lasso form (C11): ReLU with skip at beta = abs with skip at 2 beta."""
     x, y = _data(11, 7)
     beta = 0.05
-    relu = library_1d(x, gs.architecture("relu", 2, skip=True))
-    absn = library_1d(x, gs.architecture("abs", 2, skip=True))
-    v_relu = _solve(relu, y, beta).objective
-    v_abs = _solve(absn, y, 2 * beta).objective
+    relu, absn = gs.architecture("relu", 2, skip=True), gs.architecture("abs", 2, skip=True)
+    v_relu = _fit(x, y, relu, beta).objective
+    v_abs = _fit(x, y, absn, 2 * beta).objective
     assert v_relu == pytest.approx(v_abs, rel=1e-7)
     # without the halving of beta the values differ: the correspondence is not an accident
-    assert abs(_solve(absn, y, beta).objective - v_relu) > 1e-3
+    assert abs(_fit(x, y, absn, beta).objective - v_relu) > 1e-3
 
 
 LEMMA_C7_X = np.array([4.0, 3.0, 1.0, 0.0, -1.0])
@@ -93,9 +91,9 @@ LEMMA_C7_Y = np.array([2.0, 1.0, 0.0, 0.0, 1.0])
 def test_minimum_norm_values_lemma_c7_c18(arch, expected):
     """002 Lemma C.7 / Fig. 3.5 (C18): min ||z||_1 s.t. A z + xi 1 = y on x = (4,3,1,0,-1),
     y = (2,1,0,0,1): symmetrized ReLU 1, 2-layer ReLU 2, deep narrow ReLU L=3 2, abs L=3 1."""
-    D = library_1d(LEMMA_C7_X, arch)
-    sol = min_norm(D.matrix, LEMMA_C7_Y, intercept=D.intercept)
-    assert sol.objective == pytest.approx(expected, abs=1e-8)
+    fit = _fit(LEMMA_C7_X, LEMMA_C7_Y, arch, 0.0)  # beta = 0: the min-norm LP (C.1)
+    assert fit.solution.solver == "min_norm/highs" and fit.certificate.lasso.ok(1e-8)
+    assert fit.objective == pytest.approx(expected, abs=1e-8)
 
 
 BLACK_BOX_FIG3 = {  # seed-000 spec Sec. 5.1 (1-D projection of the 2-D data), C16
@@ -110,8 +108,7 @@ def test_black_boxes_toy_values_c16():
     sub-library 10/3 (depth strictly helps); L=3 and L=4 data: 1 (non-unique solutions)."""
     def value(L, data):
         x, y = BLACK_BOX_FIG3[data]
-        D = library_1d(x, gs.architecture("abs", L))
-        return min_norm(D.matrix, y, intercept=True).objective
+        return _fit(x, y, gs.architecture("abs", L), 0.0).objective
 
     assert value(2, 5) == pytest.approx(55 / 12, abs=1e-8)
     assert value(3, 5) == pytest.approx(10 / 3, abs=1e-8)
@@ -125,9 +122,8 @@ def test_residual_vanishes_as_beta_goes_to_zero_c19(act):
     the residual decreases with beta and, near 0, is proportional to beta (a rank-deficient
     dictionary would leave a residual that does not shrink)."""
     x, y = _data(5, 6)
-    D = library_1d(x, gs.architecture(act, 2))
     betas = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
-    residuals = [np.linalg.norm(_solve(D, y, b).fitted - y) for b in betas]
+    residuals = [np.linalg.norm(_fit(x, y, gs.architecture(act, 2), b).fitted - y) for b in betas]
     assert all(r1 <= r0 * (1 + 1e-6) for r0, r1 in zip(residuals, residuals[1:]))
     assert residuals[-1] / residuals[-2] == pytest.approx(0.1, rel=1e-3)
 
@@ -135,10 +131,12 @@ def test_residual_vanishes_as_beta_goes_to_zero_c19(act):
 def test_zero_solution_threshold_c21():
     """C21: z* = 0 iff beta~ >= ||A^T (y - mean y)||_inf (with a free intercept)."""
     x, y = _data(9, 6)
-    D = library_1d(x, gs.architecture("abs", 3))
-    bmax = np.abs(D.matrix.T @ (y - y.mean())).max()
-    assert _solve(D, y, bmax * 1.001).m_star == 0
-    assert _solve(D, y, bmax * 0.99).m_star > 0
+    arch = gs.architecture("abs", 3)
+    A = _fit(x, y, arch, 1.0).dictionary.to_dense()
+    bmax = np.abs(A.T @ (y - y.mean())).max()
+    above = _fit(x, y, arch, bmax * 1.001)
+    assert above.support.size == 0 and above.certificate.lasso.ok(1e-6)
+    assert _fit(x, y, arch, bmax * 0.99).support.size > 0
 
 
 # -- dual certificates: library completeness (002 Lemma D.15) ---------------------------------
@@ -153,30 +151,27 @@ def test_complete_libraries_pass_the_dual_certificate_c8(arch):
     correlates with lambda* = y_hat - y above beta~ (monotone activations need no midpoints)."""
     x, y = _data(21, 6)
     beta = 0.05
-    D = library_1d(x, arch)
-    sol = _solve(D, y, beta)
-    cert = certify(D, sol, y, beta)
-    assert cert.ok(1e-6), cert.summary()
+    cert = _fit(x, y, arch, beta).certificate
+    assert cert.ok(1e-6) and cert.globally_optimal(1e-6), cert.summary()
     assert cert.ratio == pytest.approx(1.0, abs=1e-6)  # attained by the active columns
 
 
 def _data_only_gap(seed, beta=0.05):
     x, y = _data(seed, 6)
-    data_only = library_1d(x, gs.architecture("abs", 3, midpoints=False))
-    full = library_1d(x, gs.architecture("abs", 3))
-    s_data, s_full = _solve(data_only, y, beta), _solve(full, y, beta)
-    return data_only, s_data, s_full, y
+    data_only = _fit(x, y, gs.architecture("abs", 3, midpoints=False), beta)
+    full = _fit(x, y, gs.architecture("abs", 3), beta)
+    return data_only, full
 
 
 def test_data_only_abs_library_is_incomplete_c9():
     """Spec Sec. 0.4 (C9): without midpoint biases the abs L = 3 library can be strictly
     suboptimal, and its Lasso solution then fails the dual certificate."""
-    beta = 0.05
     for seed in range(40):
-        data_only, s_data, s_full, y = _data_only_gap(seed, beta)
-        if s_data.objective > s_full.objective * (1 + 1e-4):
-            cert = certify(data_only, s_data, y, beta)
+        data_only, full = _data_only_gap(seed)
+        if data_only.objective > full.objective * (1 + 1e-4):
+            cert = data_only.certificate
             assert cert.lasso.ok(1e-6)           # the Lasso itself is solved ...
             assert cert.ratio > 1 + 1e-3, cert   # ... but a midpoint unit beats beta~
+            assert not cert.ok() and cert.globally_optimal() is False  # the claim fails
             return
     pytest.fail("no instance among 40 seeds where midpoint features lower the abs L=3 optimum")

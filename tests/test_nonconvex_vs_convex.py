@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 import gaconvex.symbolic as gs
-from gaconvex.dictionaries import library_1d
+from gaconvex import convex_fit
 from gaconvex.networks import ParallelNetwork, train_nonconvex
-from gaconvex.solvers import solve
 
 BETA = 0.05
 
@@ -28,8 +27,9 @@ def _instance(seed, n):
 
 
 def _lasso(x, y, arch):
-    D = library_1d(x, arch)
-    return solve(D.lasso_problem(y, BETA)).objective
+    fit = convex_fit(x, y, arch, BETA)
+    assert fit.certificate.ok(1e-6), fit.certificate.summary()
+    return fit.objective
 
 
 def _gaps(arch, width, seeds, **options):

@@ -1,9 +1,29 @@
-"""Lasso dictionaries: 1-D libraries of the Library of Mirrors (002 Table 3.1)."""
+"""Lasso dictionaries: the solver's operators, with per-column metadata.
+
+:class:`Dictionary` is dimension-free (points X of shape (N, d), blocks of columns per symbolic
+feature family, a dense / torch / matrix-free column store); :func:`library_1d` builds the
+1-D libraries of the Library of Mirrors (002 Table 3.1).  This package does not import the
+solvers it feeds.
+"""
+from gaconvex.data import merge_duplicate_points
+
 from .library import Block, ColumnInfo, DeduplicationReport, Dictionary, deduplicate_columns
-from .operator import LibraryOperator
-from .one_d import (DEFAULT_MEMORY_LIMIT, deep_narrow_library, library_1d, merge_duplicate_points,
-                    symmetrized_library, two_layer_library)
+from .one_d import (DEFAULT_MEMORY_LIMIT, deep_narrow_library, library_1d, symmetrized_library,
+                    two_layer_library)
+from .storage import DenseColumns, KernelColumns, TorchColumns
 
 __all__ = ["Block", "ColumnInfo", "DeduplicationReport", "Dictionary", "deduplicate_columns",
-           "DEFAULT_MEMORY_LIMIT", "LibraryOperator", "deep_narrow_library", "library_1d", "merge_duplicate_points",
+           "DEFAULT_MEMORY_LIMIT", "DenseColumns", "KernelColumns", "TorchColumns",
+           "build_dictionary", "deep_narrow_library", "library_1d", "merge_duplicate_points",
            "symmetrized_library", "two_layer_library"]
+
+
+def build_dictionary(X, architecture, **options) -> Dictionary:
+    """The Lasso dictionary of ``architecture`` on the points X (N, d): the builder for its
+    input dimension (1-D: :func:`library_1d`; ``options`` go to the builder)."""
+    from gaconvex._validation import GaconvexError
+
+    if architecture.dim == 1:
+        return library_1d(X, architecture, **options)
+    raise GaconvexError(f"no dictionary builder for {architecture} (input dimension "
+                        f"{architecture.dim}) yet; the 1-D libraries need dim=1.")

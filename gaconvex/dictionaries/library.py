@@ -1,37 +1,78 @@
-"""The dictionary object: a Lasso matrix whose every column knows the unit that made it.
+"""The dictionary: the Lasso's operator A, whose every column knows the unit that made it.
 
-A :class:`Dictionary` is a list of blocks, one per symbolic feature family, each holding the
-anchor points and sign patterns of its columns; the matrix rows are the caller's data order.
-:func:`deduplicate_columns` removes zero and repeated columns and keeps a report of what it
-removed, so nothing disappears silently.
+A :class:`Dictionary` holds the training points ``X`` (N, d), a tuple of :class:`Block` (one
+per symbolic feature family: the anchor indices and values and the sign patterns of its
+columns) and a column store (:mod:`.storage`: a numpy matrix, a torch tensor, or the compiled
+kernels, interchangeably).  It *is* the solver's operator: ``matvec`` (A z), ``rmatvec``
+(A^T r), ``columns(idx)``, ``column_norms``, ``to_dense``, ``shape``, ``backend``, ``device``
+(the protocol :class:`gaconvex.solvers.DictionaryOperator`).  Nothing here knows the input
+dimension or a feature formula: blocks evaluate themselves through the kernels of their
+families.  :func:`deduplicate_columns` removes zero and repeated columns and keeps a report of
+what it removed, so nothing disappears silently.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gaconvex._validation import GaconvexError
 
+from .storage import DenseColumns, KernelColumns, TorchColumns
+
+if TYPE_CHECKING:
+    from gaconvex.symbolic import Architecture, FeatureFamily
+
 __all__ = ["Block", "ColumnInfo", "Dictionary", "DeduplicationReport", "deduplicate_columns"]
+
+
+def _kernel(family, backend: str):
+    from gaconvex.symbolic import compile as compile_kernel
+
+    return compile_kernel(family, backend)
 
 
 @dataclass(frozen=True)
 class Block:
-    """Columns of one feature family: anchors (user indices and values) and +-1 signs per column."""
+    """Columns of one feature family: anchor indices and values, +-1 signs, one row per column.
 
-    family: object  # gaconvex.symbolic.FeatureFamily
-    anchor_index: np.ndarray  # (P, k) int, indices into the caller's x
-    anchor_values: np.ndarray  # (P, k) float
+    ``anchor_rank`` (optional) holds builder-specific labels of the anchors, e.g. the 1-based
+    paper ranks x_1 > ... > x_N of the 1-D libraries (002 Sec. 1.2).
+    """
+
+    family: FeatureFamily
+    anchor_index: np.ndarray  # (P, k) int, rows of the dictionary's points
+    anchor_values: np.ndarray  # (P, k) float (1-D anchors)
     signs: np.ndarray  # (P, m) int8
     sampled: bool = False
+    anchor_rank: np.ndarray | None = None  # (P, k) int
 
     def __len__(self) -> int:
         return len(self.anchor_index)
 
-    def take(self, keep: np.ndarray) -> "Block":
+    def take(self, keep) -> "Block":
+        keep = np.asarray(keep, dtype=np.intp)
+        rank = None if self.anchor_rank is None else self.anchor_rank[keep]
         return Block(self.family, self.anchor_index[keep], self.anchor_values[keep],
-                     self.signs[keep], self.sampled)
+                     self.signs[keep], self.sampled, rank)
+
+    # -- evaluation through the family's compiled kernel (gaconvex.symbolic.compile) ---------
+    def evaluate(self, X, backend: str = "numba", *, out=None, device=None):
+        """The block's columns on points X: (N, P_b), A[i, p] = f(X_i; anchors_p, signs_p)."""
+        kw = {"device": device} if backend == "torch" else {}
+        return _kernel(self.family, backend)(X, self.anchor_values, self.signs.astype(float),
+                                             out=out, **kw)
+
+    def matvec(self, X, z, backend: str = "numba", *, device=None):
+        kw = {"device": device} if backend == "torch" else {}
+        return _kernel(self.family, backend).matvec(X, self.anchor_values,
+                                                    self.signs.astype(float), z, **kw)
+
+    def rmatvec(self, X, r, backend: str = "numba", *, device=None):
+        kw = {"device": device} if backend == "torch" else {}
+        return _kernel(self.family, backend).rmatvec(X, self.anchor_values,
+                                                     self.signs.astype(float), r, **kw)
 
 
 @dataclass(frozen=True)
@@ -39,11 +80,11 @@ class ColumnInfo:
     """Everything needed to rebuild the unit behind one column (002 Def. B.3)."""
 
     index: int
-    family: object
-    anchor_index: tuple  # indices into the caller's x
-    anchor_rank: tuple  # 1-based positions in the descending order x_1 > ... > x_N (002)
+    family: FeatureFamily
+    anchor_index: tuple  # rows of the dictionary's points
     anchor_values: tuple
     signs: tuple
+    anchor_rank: tuple | None = None  # 1-D libraries: 1-based ranks in x_1 > ... > x_N (002)
 
     @property
     def activation(self):
@@ -61,6 +102,11 @@ class ColumnInfo:
         """Numeric (W, b) of every layer of the rescaled unit (+-1 weights, data/midpoint biases)."""
         return self.family.unit(self.anchor_values, self.signs)
 
+    @property
+    def biases(self) -> list:
+        """The unit's bias of every hidden layer (002 Def. 3.8-3.9), numeric."""
+        return [b for _, b in self.unit()]
+
 
 @dataclass(frozen=True)
 class DeduplicationReport:
@@ -76,69 +122,103 @@ class DeduplicationReport:
                 f"{len(self.duplicate_of)} duplicates removed")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dictionary:
-    """A 1-D Lasso dictionary with per-column metadata (002 Table 3.1, Def. 3.10).
+    """A Lasso dictionary with per-column metadata; it is the solver's operator (N, P).
 
     Attributes
     ----------
-    architecture : gaconvex.symbolic.Architecture
-    x : (N,) inputs in the caller's order; ``order`` sorts them descending (x[order[0]] = x_1).
-    matrix : (N, P) columns f_i(x) with rows in the caller's order, or None for a matrix-free
-        dictionary (products through :meth:`operator`).
-    blocks : per-family column metadata.
+    architecture : the network the library stands for.
+    X : (N, d) the points of the rows, in the caller's order.
+    blocks : per-family column metadata (the columns are the blocks' columns, in order).
+    store : where the columns live (:class:`DenseColumns`, :class:`TorchColumns` or
+        :class:`KernelColumns`).
     unpenalized : (N, q) extra unpenalized columns (the skip connection's x, 002 Sec. 3.1).
-    report : DeduplicationReport or None.
+    report : DeduplicationReport or None (not deduplicated).
     """
 
-    architecture: object
-    x: np.ndarray
-    order: np.ndarray
-    matrix: np.ndarray
+    architecture: Architecture
+    X: np.ndarray
     blocks: tuple
+    store: DenseColumns | TorchColumns | KernelColumns
     unpenalized: np.ndarray
     report: DeduplicationReport | None = None
 
-    # -- conventions --------------------------------------------------------------------------
+    # -- the operator protocol (gaconvex.solvers.DictionaryOperator) ---------------------------
     @property
-    def shape(self):
-        return (self.x.size, sum(len(b) for b in self.blocks))
+    def shape(self) -> tuple[int, int]:
+        return self.store.shape
 
+    @property
+    def dtype(self):
+        return np.dtype(np.float64)
+
+    @property
+    def backend(self) -> str:
+        """Array library of the column store: "numpy", "torch", or the kernel backend."""
+        return self.store.backend
+
+    @property
+    def device(self) -> str:
+        return self.store.device
+
+    @property
+    def matrix_free(self) -> bool:
+        return isinstance(self.store, KernelColumns)
+
+    def matvec(self, z) -> np.ndarray:
+        """A z (length N)."""
+        return self.store.matvec(z)
+
+    def rmatvec(self, r) -> np.ndarray:
+        """A^T r (length P)."""
+        return self.store.rmatvec(r)
+
+    def columns(self, idx) -> np.ndarray:
+        """The columns ``idx`` as a numpy (N, len(idx)) array."""
+        return self.store.columns(idx)
+
+    def column(self, j: int) -> np.ndarray:
+        return self.columns([j])[:, 0]
+
+    def column_norms(self) -> np.ndarray:
+        """||A_j||_2 for every column (length P)."""
+        return self.store.column_norms()
+
+    def to_dense(self) -> np.ndarray:
+        """A as a numpy (N, P) array (evaluated for a matrix-free dictionary)."""
+        return self.store.to_dense()
+
+    # -- sizes and conventions ------------------------------------------------------------------
     @property
     def n_columns(self) -> int:
         return self.shape[1]
 
-    def operator(self, backend: str = "numba"):
-        """The dictionary as a matrix-free :class:`LibraryOperator` (A @ z, A.T @ r by kernels)."""
-        from .operator import LibraryOperator
+    @property
+    def n_samples(self) -> int:
+        return self.shape[0]
 
-        return LibraryOperator(self.x, self.blocks, backend)
+    @property
+    def dim(self) -> int:
+        return self.X.shape[1]
+
+    @property
+    def x(self) -> np.ndarray:
+        """The points as a vector (N,), for 1-D dictionaries."""
+        if self.dim != 1:
+            raise GaconvexError(f"this dictionary has {self.dim}-dimensional points; use .X (N, d).")
+        return self.X[:, 0]
 
     @property
     def intercept(self) -> bool:
         """Whether the Lasso has a free intercept xi (not for sign/threshold, 002 Thm 3.11)."""
         return self.architecture.has_free_intercept
 
-    def beta_tilde(self, beta):
-        """Lasso beta~ for training beta (symmetrized: 2 beta, spec erratum of 002 Lemma D.5)."""
-        return self.architecture.beta_tilde(beta)
-
-    def lasso_problem(self, y, beta, **kwargs):
-        """The Lasso (002 eq. 1.2) of this dictionary for targets ``y`` (caller's order) and
-        training regularization ``beta``: beta~ = ``beta_tilde(beta)``, free intercept unless
-        sign/threshold, the skip column unpenalized."""
-        from gaconvex.solvers import LassoProblem
-
-        unpenalized = self.unpenalized if self.unpenalized.shape[1] else None
-        A = self.matrix if self.matrix is not None else self.operator()
-        return LassoProblem(A, y, self.beta_tilde(beta), intercept=self.intercept,
-                            unpenalized=unpenalized, **kwargs)
-
     @property
     def sampled(self) -> bool:
         return any(b.sampled for b in self.blocks)
 
-    # -- columns ------------------------------------------------------------------------------
+    # -- columns as units -------------------------------------------------------------------------
     def _locate(self, i: int):
         if not -self.n_columns <= i < self.n_columns:
             raise GaconvexError(f"column index {i} out of range for {self.n_columns} columns.")
@@ -147,29 +227,26 @@ class Dictionary:
             if i < len(block):
                 return block, i
             i -= len(block)
-        raise AssertionError("blocks do not cover the matrix")
+        raise AssertionError("blocks do not cover the columns")
 
     def column_info(self, i: int) -> ColumnInfo:
         block, j = self._locate(i)
-        rank = np.empty(self.x.size, dtype=int)
-        rank[self.order] = np.arange(1, self.x.size + 1)
-        idx = tuple(int(v) for v in block.anchor_index[j])
-        return ColumnInfo(i % self.n_columns, block.family, idx, tuple(int(rank[v]) for v in idx),
+        rank = None if block.anchor_rank is None else tuple(int(v) for v in block.anchor_rank[j])
+        return ColumnInfo(i % self.n_columns, block.family,
+                          tuple(int(v) for v in block.anchor_index[j]),
                           tuple(float(v) for v in block.anchor_values[j]),
-                          tuple(int(s) for s in block.signs[j]))
+                          tuple(int(s) for s in block.signs[j]), rank)
 
     def feature(self, i: int):
         """Column i's feature as a function of new inputs: f_i(x) (numpy kernel of its family)."""
-        from gaconvex.symbolic import compile as compile_kernel
-
-        info = self.column_info(i)
-        kernel = compile_kernel(info.family, "numpy")
+        block, j = self._locate(i)
+        single = block.take([j])
 
         def f(x_new):
-            return kernel.column(np.asarray(x_new, dtype=float).ravel(), np.array(info.anchor_values),
-                                 np.array(info.signs, dtype=float))
+            return single.evaluate(_points(x_new, self.dim), "numpy")[:, 0]
 
-        f.__doc__ = f"feature {i}: {info.family.bias_kind} family, anchors {info.anchor_values}"
+        f.__doc__ = (f"feature {i}: {block.family.bias_kind} family, anchors "
+                     f"{tuple(block.anchor_values[j])}")
         return f
 
     def describe(self, i: int) -> str:
@@ -178,21 +255,41 @@ class Dictionary:
         info = self.column_info(i)
         return describe(info.family, anchor_values=info.anchor_values, signs=info.signs)
 
-    def evaluate(self, x_new, backend: str = "numpy") -> np.ndarray:
-        """All columns on new inputs (rows of the result follow ``x_new``)."""
-        from gaconvex.symbolic import compile as compile_kernel
+    def evaluate(self, X_new, columns=None, backend: str = "numpy") -> np.ndarray:
+        """Columns (all, or the indices ``columns``) on new points; rows follow ``X_new``."""
+        X_new = _points(X_new, self.dim)
+        idx = np.arange(self.n_columns) if columns is None else np.asarray(columns, dtype=np.intp)
+        return KernelColumns(X_new, self.blocks, backend).columns(idx)
 
-        x_new = np.asarray(x_new, dtype=float).ravel()
-        cols = [np.asarray(compile_kernel(b.family, backend)(x_new, b.anchor_values,
-                                                             b.signs.astype(float)))
-                for b in self.blocks]
-        return np.concatenate(cols, axis=1) if cols else np.zeros((x_new.size, 0))
+    def unpenalized_at(self, X_new) -> np.ndarray:
+        """The unpenalized columns on new points (the skip connection's x)."""
+        X_new = _points(X_new, self.dim)
+        return X_new.copy() if self.unpenalized.shape[1] else np.zeros((X_new.shape[0], 0))
+
+    # -- new dictionaries from this one -----------------------------------------------------------
+    def take(self, keep, report: DeduplicationReport | None = None) -> "Dictionary":
+        """The dictionary of the columns ``keep`` (raw indices, increasing)."""
+        keep = np.asarray(keep, dtype=np.intp)
+        blocks, start = [], 0
+        for b in self.blocks:
+            blocks.append(b.take(keep[(keep >= start) & (keep < start + len(b))] - start))
+            start += len(b)
+        return Dictionary(self.architecture, self.X, tuple(blocks), self.store.take(keep),
+                          self.unpenalized, report if report is not None else self.report)
+
+    def rows(self, index) -> "Dictionary":
+        """The same columns on the points X[index] (e.g. repeated rows of tied data); anchor
+        indices keep referring to the points the library was built on."""
+        index = np.asarray(index, dtype=np.intp)
+        X = self.X[index]
+        return Dictionary(self.architecture, X, self.blocks, self.store.rows(X, index),
+                          self.unpenalized[index], self.report)
 
     def __repr__(self) -> str:
         extra = f", {self.report}" if self.report else ""
-        return (f"Dictionary({self.architecture}, N={self.x.size}, P={self.n_columns}"
-                f"{', sampled' if self.sampled else ''}"
-                f"{', matrix-free' if self.matrix is None else ''}{extra})")
+        store = "matrix-free" if self.matrix_free else f"{self.backend} on {self.device}"
+        return (f"Dictionary({self.architecture}, N={self.n_samples}, d={self.dim}, "
+                f"P={self.n_columns}{', sampled' if self.sampled else ''}, {store}{extra})")
 
     def summary(self) -> str:
         lines = [repr(self)]
@@ -204,6 +301,13 @@ class Dictionary:
         return "\n".join(lines)
 
 
+def _points(X, dim: int) -> np.ndarray:
+    """New input points as an (n, dim) float array ((n,) accepted for dim = 1)."""
+    from gaconvex.data import as_points
+
+    return as_points(X, "X", dim=dim)
+
+
 _CHUNK_ENTRIES = 2**23  # matrix entries per block when rounding columns (64 MiB of int64)
 
 
@@ -212,9 +316,11 @@ def _hash_weights(n: int) -> np.ndarray:
     return np.random.default_rng(0).uniform(0.5, 1.5, n)
 
 
-def _column_keys(A, columns, inv_step) -> np.ndarray:
-    """Columns of A rounded to integer multiples of the tolerance step, one row per column."""
-    return np.rint(A[:, columns].T * inv_step).astype(np.int64)
+def _column_keys(A, columns, scaling) -> np.ndarray:
+    """Columns of A rounded to integer multiples of the tolerance step, one row per column;
+    ``scaling = (1 / max|A|, 1 / rtol)``, applied in turn so that neither over- nor underflows."""
+    inv_scale, inv_rtol = scaling
+    return np.rint((A[:, columns].T * inv_scale) * inv_rtol).astype(np.int64)
 
 
 def _hash_groups(h: np.ndarray, gap: float) -> np.ndarray:
@@ -229,12 +335,12 @@ def _hash_groups(h: np.ndarray, gap: float) -> np.ndarray:
     return rep
 
 
-def _regroup_exactly(A, columns, inv_step, rep) -> None:
+def _regroup_exactly(A, columns, scaling, rep) -> None:
     """Give the ``columns`` (sorted) that differ from their group's representative the first
     equal column among them (equal columns always share a group, so no other can equal them)."""
     if columns.size == 0:
         return
-    keys = np.ascontiguousarray(_column_keys(A, columns, inv_step))
+    keys = np.ascontiguousarray(_column_keys(A, columns, scaling))
     rows = keys.view(np.dtype((np.void, keys.dtype.itemsize * keys.shape[1]))).ravel()
     _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
     rep[columns] = columns[first[inverse.ravel()]]
@@ -251,34 +357,30 @@ def deduplicate_columns(dictionary: Dictionary, *, rtol: float = 1e-10) -> Dicti
     less than ``gap`` and end up chained in one group; every grouped column is then compared
     with its group's representative exactly, so different columns are never merged.
     """
-    A = dictionary.matrix
+    if dictionary.matrix_free:
+        raise GaconvexError("deduplication compares evaluated columns; a matrix-free dictionary "
+                            "has none. Build it dense (dense=True) or skip deduplicate.")
+    A = dictionary.to_dense()
     n, n_raw = A.shape
     col_max = np.maximum(A.max(axis=0), -A.min(axis=0)) if A.size else np.zeros(n_raw)
     scale = float(col_max.max(initial=0.0)) or 1.0
-    step_size = scale * rtol
-    inv_step = 1.0 / step_size
-    weights = _hash_weights(n)
+    scaling = (1.0 / scale, 1.0 / rtol)
+    weights = _hash_weights(n) * scaling[0]  # hashes in units of max|A|: no overflow
     h = A.T @ weights
-    total = float(np.abs(weights).sum())
-    gap = 1.01 * step_size * total + 4 * n * np.finfo(float).eps * scale * total
+    total = float(np.abs(weights).sum()) * scale
+    gap = 1.01 * rtol * total + 4 * n * np.finfo(float).eps * total
     rep = _hash_groups(h, gap)
-    is_zero = col_max < 0.5 * step_size  # rounds to the zero key
+    is_zero = col_max * scaling[0] < 0.5 * rtol  # rounds to the zero key
     grouped, collided = np.flatnonzero(rep != np.arange(n_raw)), [np.zeros(0, dtype=np.intp)]
     step = max(1, _CHUNK_ENTRIES // max(n, 1))
     for lo in range(0, grouped.size, step):
         idx = grouped[lo:lo + step]
-        same = np.all(_column_keys(A, idx, inv_step) == _column_keys(A, rep[idx], inv_step), axis=1)
+        same = np.all(_column_keys(A, idx, scaling) == _column_keys(A, rep[idx], scaling), axis=1)
         collided.append(idx[~same])
-    _regroup_exactly(A, np.concatenate(collided), inv_step, rep)
+    _regroup_exactly(A, np.concatenate(collided), scaling, rep)
     is_first = rep == np.arange(n_raw)
     zero = np.flatnonzero(is_zero)
     kept = np.flatnonzero(is_first & ~is_zero)
     dup = np.flatnonzero(~is_first & ~is_zero[rep])
     report = DeduplicationReport(n_raw, zero, dict(zip(dup.tolist(), rep[dup].tolist())), kept)
-    blocks, start = [], 0
-    for b in dictionary.blocks:
-        local = kept[(kept >= start) & (kept < start + len(b))] - start
-        blocks.append(b.take(local))
-        start += len(b)
-    return Dictionary(dictionary.architecture, dictionary.x, dictionary.order, A[:, kept],
-                      tuple(blocks), dictionary.unpenalized, report)
+    return dictionary.take(kept, report)

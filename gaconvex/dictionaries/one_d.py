@@ -11,30 +11,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from gaconvex._validation import GaconvexError, check_memory, check_points_1d, check_targets
+from gaconvex._validation import GaconvexError, check_memory, check_points_1d
+from gaconvex.data import merge_duplicate_points
 
 from .library import Block, Dictionary, deduplicate_columns
+from .storage import DenseColumns, KernelColumns, TorchColumns
 
 __all__ = ["library_1d", "two_layer_library", "deep_narrow_library", "symmetrized_library",
            "merge_duplicate_points", "DEFAULT_MEMORY_LIMIT"]
 
 DEFAULT_MEMORY_LIMIT = 4 * 2**30  # bytes of dense float64 dictionary; raise with memory_limit=
-
-
-def merge_duplicate_points(x, y):
-    """Merge equal inputs by averaging their targets; returns (x_unique, y_mean, counts).
-
-    The 1-D libraries need distinct points (002 Sec. 1.2).  For the squared loss, replacing the
-    k targets of one input by their mean changes the objective by a constant only when the fit
-    is weighted by k; ``counts`` is returned so the caller can see (and weight) what was merged.
-    """
-    x = np.asarray(x, dtype=float).ravel()
-    y = check_targets(y, x.size)
-    xu, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
-    ym = np.zeros((xu.size,) + y.shape[1:])
-    np.add.at(ym, inverse, y)
-    ym /= counts.reshape((-1,) + (1,) * (y.ndim - 1))
-    return xu, ym, counts
 
 
 def _anchor_tuples(n: int, k: int, max_columns: int | None, n_signs: int, rng):
@@ -45,6 +31,21 @@ def _anchor_tuples(n: int, k: int, max_columns: int | None, n_signs: int, rng):
         return grids, False
     count = max(1, max_columns // n_signs)
     return rng.integers(0, n, size=(count, k)), True
+
+
+def _check_metadata(library, n: int, budget, limit) -> None:
+    """Refuse libraries whose per-column metadata alone (anchor indices, values, ranks, signs:
+    about 24 bytes per anchor) would not fit under ``limit`` bytes."""
+    if limit is None:
+        return
+    need = sum(min(f.size(n), budget if budget is not None else f.size(n))
+               * (24 * f.n_anchors + f.n_signs) for f in library)
+    if need > limit:
+        raise GaconvexError(
+            f"the {library.architecture} library on {n} points has {library.size(n):,} raw "
+            f"columns; their metadata alone needs {need / 2**30:.1f} GiB, above the memory limit "
+            f"of {limit / 2**30:.1f} GiB. Sample the library (max_columns=...), use fewer points, "
+            "or raise memory_limit.")
 
 
 def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = True,
@@ -58,17 +59,20 @@ def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = T
     caller's order.  Libraries larger than ``max_columns`` are sampled uniformly over anchor
     tuples (002 Sec. 4); a dense matrix above ``memory_limit`` bytes is refused.  With
     ``deduplicate`` the zero and repeated columns are removed and reported in
-    ``dictionary.report`` (nothing is dropped silently).  ``dense=False`` stores no matrix: the
-    dictionary's products then run matrix-free through :meth:`Dictionary.operator` (no
-    deduplication, which needs the columns; no memory limit on the never-built matrix).
+    ``dictionary.report`` (nothing is dropped silently).  ``backend`` is the kernel backend
+    ("numba", "numpy" or "torch"); with "torch" a dense dictionary stays a tensor on ``device``.
+    ``dense=False`` stores no matrix: products run matrix-free through the kernels (no
+    deduplication, which needs the columns; the memory limit then applies to the metadata).
     """
-    from gaconvex.symbolic import compile as compile_kernel
-    from gaconvex.symbolic import derive
+    from gaconvex.symbolic import Architecture, derive
 
-    if not hasattr(architecture, "family"):
+    if not isinstance(architecture, Architecture):
         raise GaconvexError(
             f"architecture must be a gaconvex.symbolic.Architecture, got {type(architecture).__name__};"
             " build one with gaconvex.symbolic.architecture('relu', 3).")
+    if architecture.dim != 1:
+        raise GaconvexError(f"library_1d builds 1-D libraries; the architecture has dim="
+                            f"{architecture.dim}.")
     xs = check_points_1d(x, "x")
     n = xs.size
     order = np.argsort(-xs, kind="stable")  # descending: x[order[0]] is x_1 of the paper
@@ -76,34 +80,43 @@ def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = T
     library = derive(architecture)
     raw = library.size(n)
     budget = None if max_columns is None else max_columns // len(library)
+    _check_metadata(library, n, budget, memory_limit)
     if dense:
         check_memory(n, raw if budget is None else min(raw, max_columns), memory_limit,
                      f"the {architecture} library on {n} points")
-    plans = []
+    blocks = []
     for family in library:
         signs = np.array(family.sign_choices, dtype=float).reshape(len(family.sign_choices), -1)
         ranks, sampled = _anchor_tuples(n, family.n_anchors, budget, len(signs), rng)
         ranks = np.repeat(ranks, len(signs), axis=0)
         sign_rows = np.tile(signs, (len(ranks) // len(signs), 1))
-        plans.append(Block(family, order[ranks], xs[order[ranks]], sign_rows.astype(np.int8),
-                           sampled))
-    unpenalized = xs[:, None].copy() if architecture.skip else np.zeros((n, 0))
+        blocks.append(Block(family, order[ranks], xs[order[ranks]], sign_rows.astype(np.int8),
+                            sampled, ranks + 1))
+    X = xs[:, None]
+    unpenalized = X.copy() if architecture.skip else np.zeros((n, 0))
     if not dense:
-        return Dictionary(architecture, xs, order, None, tuple(plans), unpenalized)
+        store = KernelColumns(X, blocks, backend, device)
+        return Dictionary(architecture, X, tuple(blocks), store, unpenalized)
     # one column-major allocation; each family's kernel writes its block in place
-    matrix = np.empty((n, sum(len(b) for b in plans)), order="F")
+    matrix = np.empty((n, sum(len(b) for b in blocks)), order="F")
     start = 0
-    for block in plans:
-        kernel = compile_kernel(block.family, backend)
+    for block in blocks:
         stop = start + len(block)
         if backend == "torch":
-            matrix[:, start:stop] = kernel(xs, block.anchor_values, block.signs.astype(float),
-                                           device=device).cpu().numpy()
+            matrix[:, start:stop] = block.evaluate(X, backend, device=device).cpu().numpy()
         else:
-            kernel(xs, block.anchor_values, block.signs.astype(float), out=matrix[:, start:stop])
+            block.evaluate(X, backend, out=matrix[:, start:stop])
         start = stop
-    dictionary = Dictionary(architecture, xs, order, matrix, tuple(plans), unpenalized)
-    return deduplicate_columns(dictionary) if deduplicate else dictionary
+    dictionary = Dictionary(architecture, X, tuple(blocks), DenseColumns(matrix), unpenalized)
+    if deduplicate:
+        dictionary = deduplicate_columns(dictionary)
+    if backend == "torch":
+        import torch
+
+        tensor = torch.as_tensor(dictionary.to_dense(), device=device or "cpu")
+        dictionary = Dictionary(architecture, X, dictionary.blocks, TorchColumns(tensor),
+                                unpenalized, dictionary.report)
+    return dictionary
 
 
 def two_layer_library(x, activation="relu", **kwargs) -> Dictionary:
@@ -123,6 +136,6 @@ def deep_narrow_library(x, activation="relu", depth=3, *, midpoints=None, **kwar
 
 def symmetrized_library(x, activation="relu", **kwargs) -> Dictionary:
     """Symmetrized 3-layer library, 16 N^3 raw columns (002 Thm 3.5, 3.13)."""
-    from gaconvex.symbolic import architecture
+    from gaconvex.symbolic import SYMMETRIZED, architecture
 
-    return library_1d(x, architecture(activation, 3, "symmetrized"), **kwargs)
+    return library_1d(x, architecture(activation, 3, SYMMETRIZED), **kwargs)

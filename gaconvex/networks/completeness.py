@@ -30,10 +30,10 @@ from gaconvex._validation import GaconvexError, as_float_array, check_points_1d
 
 from .modules import activation_function
 
-__all__ = ["UnitCorrelation", "max_unit_correlation", "unit_values"]
+__all__ = ["UnitCorrelation", "completeness_searchable", "max_unit_correlation", "unit_values"]
 
 _CHUNK_ENTRIES = 4_000_000  # float64 entries per evaluation block (~32 MB)
-DEFAULT_GRID = {"deep_narrow": 2000, "symmetrized": 100}
+DEFAULT_GRID = {1: 2000, 2: 100}  # first-layer width -> bias grid per neuron
 
 
 @dataclass
@@ -87,15 +87,17 @@ def _neuron_candidates(activation, x, n_grid):
 
 def _inner_candidates(arch, x, n_grid):
     """Inner vectors h (K, N) feeding the last layer, and a map k -> (prefix layers, d) such
-    that h_k(x) = (prefix(x)) @ d, with d the last layer's weight direction."""
-    act = arch.activation
-    if arch.family == "deep_narrow" and arch.depth == 2:
+    that h_k(x) = (prefix(x)) @ d, with d the last layer's weight direction.  Dispatch is on
+    the unit's shape: hidden widths (1,) (L = 2), (1, 1) (deep narrow L = 3) and tied (2, 1)
+    (symmetrized)."""
+    act, widths = arch.activation, arch.hidden_widths
+    if widths == (1,):
         return x[None, :], lambda k: ([], np.ones((1, 1)))
-    if arch.family == "deep_narrow" and arch.depth == 3:
+    if widths == (1, 1):
         phi, wb = _neuron_candidates(act, x, n_grid)
         return phi, lambda k: ([(np.array([[wb[k, 0]]]), np.array([[wb[k, 1]]]))],
                                np.ones((1, 1)))
-    if arch.family == "symmetrized":
+    if widths == (2, 1) and all(arch.tied_layers):
         phi, wb = _neuron_candidates(act, x, n_grid)
         first, second = np.triu_indices(len(phi))
         pairs = np.concatenate([np.stack([first, second, np.full(first.size, s)], 1)
@@ -112,17 +114,25 @@ def _inner_candidates(arch, x, n_grid):
                         f"symmetrized network (002 Lemma D.15); got {arch}.")
 
 
+def completeness_searchable(arch) -> bool:
+    """Whether :func:`max_unit_correlation` covers ``arch`` (002 Lemma D.15: L in {2, 3})."""
+    widths = arch.hidden_widths
+    return arch.dim == 1 and (widths in ((1,), (1, 1)) or (widths == (2, 1) and all(arch.tied_layers)))
+
+
 def _best_last_layer(H, lam, activation):
     """max over rows h of H, w = +-1 and real b of |lambda^T sigma(w h + b)|, exactly:
     b at the breakpoints -w h_n or beyond all of them.  Returns (value, k, w, b)."""
     n = H.shape[1]
     best = (-np.inf, 0, 1.0, 0.0)
+    scale = float(np.abs(H).max(initial=0.0)) or 1.0
     rows = max(1, _CHUNK_ENTRIES // (n * (n + 2)))
     for w in (1.0, -1.0):
         for start in range(0, len(H), rows):
             G = w * H[start:start + rows]
-            B = np.concatenate([-G, -G.min(1, keepdims=True) + 1.0,
-                                -G.max(1, keepdims=True) - 1.0], axis=1)  # (K, N + 2)
+            lo, hi = G.min(1, keepdims=True), G.max(1, keepdims=True)
+            pad = np.where(hi > lo, hi - lo, scale)  # beyond all breakpoints, at the data's scale
+            B = np.concatenate([-G, -lo + pad, -hi - pad], axis=1)  # (K, N + 2)
             corr = np.abs(activation_function(activation, G[:, None, :] + B[:, :, None]) @ lam)
             k, j = np.unravel_index(np.argmax(corr), corr.shape)
             if corr[k, j] > best[0]:
@@ -131,7 +141,7 @@ def _best_last_layer(H, lam, activation):
 
 
 def max_unit_correlation(architecture, x, lam, *, grid: int | None = None,
-                         sum_tol: float = 1e-8) -> UnitCorrelation:
+                         sum_tol: float = 1e-8, sum_floor: float = 0.0) -> UnitCorrelation:
     """max |lambda^T X^(L)(X)| over units of ``architecture`` with +-1 weights and continuous
     biases (002 Lemma D.8 / D.15; claim C8).  A dual vector lambda is feasible iff this is
     <= beta~ (and 1^T lambda = 0 when a^+ or a^- != 0, Remark D.9).
@@ -141,7 +151,9 @@ def max_unit_correlation(architecture, x, lam, *, grid: int | None = None,
     architecture : gaconvex.symbolic.Architecture (L = 2; deep narrow L = 3; symmetrized).
     x : (N,) distinct training inputs; lam : (N,) dual vector, e.g. lambda* = y_hat - y.
     grid : first-layer bias grid size (default 2000 deep narrow, 100 per neuron symmetrized).
-    sum_tol : |1^T lambda| <= sum_tol * ||lambda||_1 counts as 1^T lambda = 0; otherwise a
+    sum_tol, sum_floor : |1^T lambda| <= sum_tol * ||lambda||_1 + sum_floor counts as
+        1^T lambda = 0 (``sum_floor``: an absolute rounding level, e.g. tol * beta~ / span(x),
+        below which a bias of the data's span changes no correlation by tol * beta~); otherwise a
         continuous activation has unbounded correlation and ``value`` is inf.
     """
     x = check_points_1d(x, "x")
@@ -149,9 +161,9 @@ def max_unit_correlation(architecture, x, lam, *, grid: int | None = None,
     if lam.size != x.size:
         raise GaconvexError(f"lam has {lam.size} entries for {x.size} points.")
     act = architecture.activation
-    if not act.is_sign_determined and abs(lam.sum()) > sum_tol * max(np.abs(lam).sum(), 1e-300):
+    if not act.is_sign_determined and abs(lam.sum()) > sum_tol * np.abs(lam).sum() + sum_floor:
         return UnitCorrelation(np.inf, [], 0)
-    n_grid = DEFAULT_GRID[architecture.family] if grid is None else int(grid)
+    n_grid = DEFAULT_GRID[architecture.hidden_widths[0]] if grid is None else int(grid)
     H, describe = _inner_candidates(architecture, x, n_grid)
     value, k, w, b = _best_last_layer(H, lam, act)
     prefix, direction = describe(k)

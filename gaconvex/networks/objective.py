@@ -1,14 +1,19 @@
-"""The non-convex training objective (002 eq. 1.1).
+"""The non-convex training objective (002 eq. 1.1), with sample weights and general losses.
 
-    J(theta) = 1/2 ||f_L(X; theta) - y||_2^2 + (beta / L~) sum_{q in theta_w} ||q||_2^L~
+    J(theta) = sum_i w_i ell(y_i - f_L(x_i; theta)) + (beta / L~) sum_{q in theta_w} ||q||_2^L~
 
-with L~ = L, or 2 for sign-determined activations (002 Remark D.1), theta_w the output weights,
-the inner weight tensors (whole, Frobenius) and, for sign/threshold, the amplitudes instead of
-the inner weights (002 Def. D.2).  Biases, xi and omega are not penalized.
+with ell(e) = e^2 / 2 by default (002 eq. 1.1; the pinball and l1 losses of 002 Lemma D.16 and
+Sec. 4 through :mod:`gaconvex.solvers.datafits`), weights w_i = 1 unless given, L~ = L or 2 for
+sign-determined activations (002 Remark D.1), and theta_w the output weights, the inner weight
+tensors (whole, Frobenius) and, for sign/threshold, the amplitudes instead of the inner weights
+(002 Def. D.2).  Biases, xi and omega are not penalized.
 """
 from __future__ import annotations
 
 import torch
+
+from gaconvex._validation import GaconvexError
+from gaconvex.solvers.datafits import DEFAULT_LOSS, make_datafit
 
 from .modules import DTYPE
 
@@ -22,14 +27,29 @@ def penalty(net, beta) -> torch.Tensor:
     return beta / net.effective_depth * per_net
 
 
-def data_fit(net, x, y) -> torch.Tensor:
-    """1/2 ||f_L(X) - y||_2^2; shape ``net.batch_shape``."""
+def data_fit(net, x, y, *, sample_weight=None, loss=DEFAULT_LOSS, tau: float = 0.5) -> torch.Tensor:
+    """sum_i w_i ell(y_i - f_L(x_i)) (1/2 ||f_L(X) - y||^2 by default); shape ``net.batch_shape``."""
     f = net(x)
+    n = f.shape[-1]
     y = torch.as_tensor(y, dtype=DTYPE, device=f.device).reshape(-1)
-    return 0.5 * ((f - y) ** 2).sum(-1)
+    if y.shape[0] != n:
+        raise GaconvexError(f"y has {y.shape[0]} entries but there are {n} inputs; pass one target "
+                            "per input.")
+    datafit = make_datafit(loss, tau)
+    terms = datafit.pointwise(f - y)
+    if sample_weight is not None:
+        w = torch.as_tensor(sample_weight, dtype=DTYPE, device=f.device).reshape(-1)
+        if w.shape[0] != n:
+            raise GaconvexError(f"sample_weight has {w.shape[0]} entries for {n} inputs.")
+        terms = terms * w
+    return terms.sum(-1)
 
 
-def training_objective(net, x, y, beta) -> torch.Tensor:
+def training_objective(net, x, y, beta, *, sample_weight=None, loss=DEFAULT_LOSS,
+                       tau: float = 0.5) -> torch.Tensor:
     """Objective (1.1) of ``net`` (a ParallelNetwork, batched or not, or a StandardNetwork) on
-    data (x, y) with regularization ``beta`` > 0; differentiable, shape ``net.batch_shape``."""
-    return data_fit(net, x, y) + penalty(net, beta)
+    data (x, y) with regularization ``beta`` >= 0, sample weights and loss as in
+    :func:`data_fit`; differentiable, shape ``net.batch_shape``."""
+    if not beta >= 0:
+        raise GaconvexError(f"beta must be >= 0, got {beta!r}.")
+    return data_fit(net, x, y, sample_weight=sample_weight, loss=loss, tau=tau) + penalty(net, beta)

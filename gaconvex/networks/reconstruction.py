@@ -25,16 +25,11 @@ import numpy as np
 import torch
 
 from gaconvex._validation import GaconvexError
+from gaconvex.solvers.solution import support as solution_support
 
 from .modules import DTYPE, ParallelNetwork
 
 __all__ = ["reconstruct", "split_neurons"]
-
-
-def _support(z: np.ndarray, tol: float) -> np.ndarray:
-    """Indices i with |z_i| > tol * max|z| (relative tolerance)."""
-    scale = np.max(np.abs(z)) if z.size else 0.0
-    return np.flatnonzero(np.abs(z) > tol * scale)
 
 
 def reconstruct(dictionary, solution, beta=None, *, tol: float | None = None,
@@ -43,16 +38,19 @@ def reconstruct(dictionary, solution, beta=None, *, tol: float | None = None,
 
     Parameters
     ----------
-    dictionary
+    dictionary : gaconvex.dictionaries.Dictionary
         Has ``architecture``, ``column_info(i)`` (with ``family``, ``anchor_values``,
-        ``signs``) and ``unpenalized`` (N, q): the skip column x when ``architecture.skip``.
-    solution
+        ``signs``), ``columns(idx)`` and ``unpenalized`` (N, q): the skip column x when
+        ``architecture.skip``.
+    solution : gaconvex.solvers.LassoSolution
         Has ``z`` (P,), ``xi`` (float) and ``omega`` (q,); with ``beta`` also ``dual`` (N,).
     beta : float, optional
         The training regularization the network is for.  When given, the solution is checked
         to be a Lasso solution for beta~ = ``architecture.beta_tilde(beta)`` by its KKT
-        condition |A_i^T lambda| = beta~ on the support (002 Sec. 2.8), which catches a solve
-        with the paper's beta/2 for the symmetrized network (spec Sec. 0.1).
+        condition |A_i^T lambda| = beta~ on the support (002 Sec. 2.8; lambda = W (y_hat - y)
+        for weighted data), which catches a solve with the paper's beta/2 for the symmetrized
+        network (spec Sec. 0.1).  ``beta = 0`` checks a min-norm solution instead
+        (|A_i^T mu| = 1 on the support, 002 (C.1)).
     tol : float, optional
         Columns with |z_i| <= tol * max|z| are dropped (0: keep every nonzero z_i); default
         ``solution.support_rtol`` when the solution has one (so the width is its m*), else 0.
@@ -64,7 +62,12 @@ def reconstruct(dictionary, solution, beta=None, *, tol: float | None = None,
     """
     arch = dictionary.architecture
     z = np.asarray(solution.z, dtype=float).reshape(-1)
-    support = _support(z, getattr(solution, "support_rtol", 0.0) if tol is None else tol)
+    if z.size != dictionary.n_columns:
+        raise GaconvexError(
+            f"the solution has {z.size} coefficients but the dictionary has "
+            f"{dictionary.n_columns} columns: it was solved on another dictionary. Pass the "
+            "dictionary the Lasso was built from.")
+    support = solution_support(z, getattr(solution, "support_rtol", 0.0) if tol is None else tol)
     if support.size == 0:
         raise GaconvexError("the Lasso solution is z = 0: the network is the constant xi* "
                             "(beta~ >= ||A^T(y - mean y)||_inf); lower beta to get units.")
@@ -73,33 +76,44 @@ def reconstruct(dictionary, solution, beta=None, *, tol: float | None = None,
         info = dictionary.column_info(int(i))
         units.append(info.family.unit(info.anchor_values, info.signs))
     if beta is not None:
-        _check_beta_tilde(dictionary, solution, support, arch.beta_tilde(beta))
+        _check_beta_tilde(dictionary, solution, support, beta)
     omega = _skip_weight(dictionary, solution)
     net = ParallelNetwork.from_units(units, z[support], arch.activation,
                                      xi=float(solution.xi), omega=omega,
-                                     tied=(arch.family == "symmetrized",) * (arch.depth - 1),
-                                     device=device)
+                                     tied=arch.tied_layers, device=device)
     return net.balanced()
 
 
-def _check_beta_tilde(dictionary, solution, support, beta_tilde, rtol=1e-4) -> None:
-    """KKT on the support: |A_i^T lambda| = beta~ (any convex loss, lambda its gradient)."""
+def _check_beta_tilde(dictionary, solution, support, beta, rtol=1e-4) -> None:
+    """KKT on the support: |A_i^T lambda| = beta~ (any convex loss, lambda its gradient), or
+    |A_i^T mu| = 1 for a min-norm solution (beta = 0)."""
+    if isinstance(beta, bool) or not np.isfinite(beta) or beta < 0:
+        raise GaconvexError(f"beta must be a finite number >= 0 (the training regularization), "
+                            f"got {beta!r}.")
     dual = getattr(solution, "dual", None)
     if dual is None:
         raise GaconvexError("checking beta~ needs the solution's dual vector (solution.dual); "
                             "pass beta=None to skip the check.")
-    correlations = np.abs(np.asarray(dictionary.matrix)[:, support].T @ np.asarray(dual))
-    if np.max(np.abs(correlations - beta_tilde)) > rtol * beta_tilde:
+    target = dictionary.architecture.beta_tilde(beta) if beta > 0 else 1.0
+    correlations = np.abs(dictionary.columns(support).T @ np.asarray(dual, dtype=float))
+    if np.max(np.abs(correlations - target)) <= rtol * target:
+        return
+    if beta == 0:
         raise GaconvexError(
-            f"the solution is not a Lasso solution for beta~ = {beta_tilde:g} (the "
-            f"{dictionary.architecture} value for this beta): on its support |A_i^T lambda| "
-            f"ranges over [{correlations.min():.6g}, {correlations.max():.6g}].  Solve with "
-            "beta~ = architecture.beta_tilde(beta) (symmetrized: 2 beta, not the paper's beta/2).")
+            "beta = 0 reconstructs the minimum-norm interpolation limit (002 (C.1)), but this "
+            "solution is not a min-norm solution (|A_i^T mu| != 1 on its support); solve it "
+            "with gaconvex.solvers.min_norm (or convex_fit(..., beta=0)).")
+    raise GaconvexError(
+        f"the solution is not a Lasso solution for beta~ = {target:g} (the "
+        f"{dictionary.architecture} value for beta = {beta:g}): on its support |A_i^T lambda| "
+        f"ranges over [{correlations.min():.6g}, {correlations.max():.6g}].  Solve with "
+        "LassoProblem.from_dictionary(D, y, beta) (beta~ = architecture.beta_tilde(beta); "
+        "symmetrized: 2 beta, not the paper's beta/2), or pass the beta it was solved for.")
 
 
 def _skip_weight(dictionary, solution) -> float | None:
     """omega* of the skip column (002 Sec. 3.1), or None without a skip connection."""
-    q = np.asarray(dictionary.unpenalized).reshape(len(dictionary.x), -1).shape[1]
+    q = dictionary.unpenalized.shape[1]
     expected = 1 if dictionary.architecture.skip else 0
     if q != expected:
         raise GaconvexError(f"the dictionary has {q} unpenalized columns; a network has "

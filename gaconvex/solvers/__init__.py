@@ -4,23 +4,34 @@ The problem (002, eq. (1.2), with unpenalized columns U and general losses, Lemm
 
     min_{z, xi, omega}  L_y(A z + xi 1 + U omega) + beta_t ||z||_1,
 
-``LassoProblem`` validates it, ``solve`` dispatches to a registered solver (``"reference"``:
-cvxpy + Clarabel) and attaches a ``LassoCertificate`` (duality gap, KKT residual, m*);
+``LassoProblem`` validates it (``LassoProblem.from_dictionary`` takes beta~, the intercept and
+U from a dictionary), ``solve`` rescales it, dispatches to a registered solver (``"reference"``:
+cvxpy + Clarabel; ``"min_norm"``; ``"auto"`` picks) and attaches a ``LassoCertificate``
+(duality gap, KKT residual, m*);
 ``min_norm`` solves the beta -> 0 limit (002, (C.1)) and ``sparsify`` turns an
 interior-point solution into a vertex with m* <= N, both as HiGHS LPs. Solvers reach the
 dictionary only through a ``DictionaryOperator`` (``as_operator``). Importing this package
 does not import cvxpy or scipy.optimize.
 """
 from .certificates import LassoCertificate, certificate
-from .datafits import L1Loss, QuantileLoss, SquaredLoss
-from .min_norm import min_norm, sparsify
-from .operator import DictionaryOperator, MatrixOperator, as_operator
+from .datafits import DATAFITS, Datafit, L1Loss, QuantileLoss, SquaredLoss
+from .linear_programs import min_norm, solve_min_norm, sparsify
+from .operator import DictionaryOperator, MatrixOperator, ScaledOperator, as_operator
 from .problem import LassoProblem
 from .reference import solve_reference
-from .registry import SOLVERS, register_solver, solve
-from .solution import LassoSolution
+from .registry import SOLVERS, choose_solver, register_solver, solve
+from .scaling import ProblemScale, rescale
+from .solution import LassoSolution, support
 
 __all__ = [
+    "DATAFITS",
+    "Datafit",
+    "ProblemScale",
+    "ScaledOperator",
+    "choose_solver",
+    "rescale",
+    "solve_min_norm",
+    "support",
     "DictionaryOperator",
     "L1Loss",
     "LassoCertificate",

@@ -1,15 +1,18 @@
-"""Exact KKT polishing for the squared loss, shared by the reference solver and ``sparsify``.
+"""Exact KKT polishing for the (weighted) squared loss, shared by the reference solver and
+``sparsify``.
 
 Given a candidate support S with signs s, a Lasso solution supported on S solves the
-KKT equations (002 Sec. 2.8, Remark D.22) with B = [1, U] the free columns:
+KKT equations (002 Sec. 2.8, Remark D.22) with B = [1, U] the free columns and W = diag(w):
 
-    A_S^T lambda = -beta_t s,   B^T lambda = 0,   lambda = A_S z_S + B c - y,
+    A_S^T lambda = -beta_t s,   B^T lambda = 0,   lambda = W (A_S z_S + B c - y),
 
-i.e. M^T (M w - y) = -beta_t [s; 0] for M = [A_S, B], w = (z_S, c). If the solution has
+i.e. M^T W (M v - y) = -beta_t [s; 0] for M = [A_S, B], v = (z_S, c). If the solution has
 sign(z_S) = s and |A_j^T lambda| <= beta_t off S, it is optimal (to rounding). Interior-point
 solutions leave slowly converging coordinates at ~1e-6 relative size; solving these
 equations on the right support removes them. A polished point is used only when its
-objective is not larger than the point it replaces.
+objective is not larger than the point it replaces.  The pseudo-inverses run with one BLAS
+thread (:func:`threadpoolctl.threadpool_limits`): the matrices are small (N x |S|) and extra
+threads only contend on a loaded machine.
 """
 from __future__ import annotations
 
@@ -17,36 +20,47 @@ import numpy as np
 
 from .problem import LassoProblem
 
-__all__ = ["free_coefficients", "kkt_solve", "best_point"]
+__all__ = ["free_coefficients", "kkt_solve", "best_point", "zero_point"]
 
 
-def free_coefficients(problem: LassoProblem, A: np.ndarray, z: np.ndarray) -> tuple[float, np.ndarray]:
-    """(xi, omega) = argmin ||B c - (y - A z)|| for fixed z (002 Sec. 1.8: xi* = mean(y - A z) without U)."""
-    B = problem.unpenalized_basis()
-    coef = np.linalg.lstsq(B, problem.y - A @ z, rcond=None)[0] if B.shape[1] else np.zeros(0)
-    return _split(problem, coef)
+def free_coefficients(problem: LassoProblem, z: np.ndarray) -> tuple[float, np.ndarray]:
+    """(xi, omega) = argmin sum_i w_i (B c - (y - A z))_i^2 for fixed z (002 Sec. 1.8: xi* =
+    mean(y - A z) without U and weights)."""
+    return _split(problem, problem.free_fit(problem.y - problem.A.matvec(z)))
 
 
-def kkt_solve(problem: LassoProblem, A: np.ndarray, support: np.ndarray, signs: np.ndarray):
+def zero_point(problem: LassoProblem):
+    """z = 0 with its best free coefficients: the exact solution when beta_t >= beta_max."""
+    z = np.zeros(problem.n_features)
+    return (z, *free_coefficients(problem, z))
+
+
+def kkt_solve(problem: LassoProblem, support: np.ndarray, signs: np.ndarray):
     """Solve the KKT equations on ``support`` with ``signs``, dropping coordinates whose
     solution has the wrong sign and re-solving; return (z, xi, omega) or None.
 
-    With M^+ the pseudo-inverse (singular values below 1e-12 relative dropped, which handles
-    duplicated columns), w = M^+ y - beta_t M^+ M^+^T [s; 0] is the minimum-norm solution of
-    M^T (M w - y) = -beta_t [s; 0], computed without squaring the condition number.
+    With M' = W^(1/2) M and y' = W^(1/2) y, and M'^+ the pseudo-inverse (singular values below
+    1e-12 relative dropped, which handles duplicated columns), v = M'^+ y' - beta_t M'^+ M'^+^T
+    [s; 0] is the minimum-norm solution of M'^T (M' v - y') = -beta_t [s; 0], computed without
+    squaring the condition number.
     """
+    from threadpoolctl import threadpool_limits
+
     B = problem.unpenalized_basis()
-    support, signs = np.asarray(support), np.asarray(signs, dtype=np.float64)
+    root = np.sqrt(problem.weights)
+    support, signs = np.asarray(support, dtype=np.intp), np.asarray(signs, dtype=np.float64)
+    columns = problem.A.columns(support)
     for _ in range(support.size + 1):
-        pinv = np.linalg.pinv(np.hstack([A[:, support], B]), rcond=1e-12)
+        with threadpool_limits(1):
+            pinv = np.linalg.pinv(root[:, None] * np.hstack([columns, B]), rcond=1e-12)
         penalty = np.concatenate([signs, np.zeros(B.shape[1])])
-        w = pinv @ problem.y - problem.beta_t * (pinv @ (pinv.T @ penalty))
-        wrong = w[: support.size] * signs < 0
+        v = pinv @ (root * problem.y) - problem.beta_t * (pinv @ (pinv.T @ penalty))
+        wrong = v[: support.size] * signs < 0
         if not wrong.any():
-            z = np.zeros(A.shape[1])
-            z[support] = w[: support.size]
-            return (z, *_split(problem, w[support.size:]))
-        support, signs = support[~wrong], signs[~wrong]
+            z = np.zeros(problem.n_features)
+            z[support] = v[: support.size]
+            return (z, *_split(problem, v[support.size:]))
+        support, signs, columns = support[~wrong], signs[~wrong], columns[:, ~wrong]
     return None
 
 

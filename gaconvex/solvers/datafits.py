@@ -1,124 +1,217 @@
-"""Convex losses L_y(u) = sum_i ell(r_i), r = u - y, of the general-loss Lasso (002, Lemma D.16, (D.24)).
+"""Convex, weighted losses of the general-loss Lasso (002 Lemma D.16, (D.24); 002 Sec. 4).
 
-Each datafit is a small object (skglm-style, STYLE.md Sec. 1) with the pieces the solver layer
-needs: its value, its convex conjugate as it enters the dual (002 Sec. 2.8, Lemma D.8)
+A datafit is ``L_y(u) = sum_i w_i ell(y_i - u_i)`` for a fit u = y_hat, sample weights w_i > 0
+and a convex ``ell`` of the error ``e = y - y_hat`` (the pinball loss of 002 Sec. 4 is written
+in e).  Internally the solvers use the residual ``r = y_hat - y = -e``.  Each datafit is a small
+object (skglm-style, STYLE.md Sec. 1) with the pieces the solver layer needs:
 
-    max_lambda  -L_y^*(lambda) = -lambda^T y - sum_i ell^*(lambda_i)
-    s.t.        1^T lambda = 0 (free intercept),  U^T lambda = 0,  ||A^T lambda||_inf <= beta_t,
+* ``pointwise(r)``: ell(-r) elementwise, unweighted, written with operators only so the same
+  code runs on numpy arrays and torch tensors (the training objective reuses it);
+* ``value(r)``: sum_i w_i ell(-r_i);
+* ``gradient(r)`` for smooth losses (the dual vector lambda* = dL/du at the fit);
+* the dual of 002 Sec. 2.8 / Lemma D.8,
 
-the largest step ``s <= 1`` keeping ``s * lambda`` in the domain of ell^*, and the cvxpy
-expression used by the reference solver.
+      max_lambda  -L_y^*(lambda) = -lambda^T y - sum_i ell_i^*(lambda_i)
+      s.t.        1^T lambda = 0 (free intercept),  U^T lambda = 0,  ||A^T lambda||_inf <= beta_t,
+
+  through ``dual_value`` and ``dual_domain_scale`` (the largest s <= 1 keeping s lambda in the
+  domain of ell^*);
+* ``degree``: L_y(t u) with t y is t^degree L_y(u) (2 squared, 1 pinball / l1), which tells
+  :func:`gaconvex.solvers.solve` how to rescale a badly scaled problem exactly;
+* ``cvxpy_value`` for the reference solver.
+
+New losses cost one class and one entry in :data:`DATAFITS`.
 """
 from __future__ import annotations
+
+import copy
+import numbers
 
 import numpy as np
 
 from .._validation import GaconvexError
 
-__all__ = ["LOSSES", "SquaredLoss", "QuantileLoss", "L1Loss", "make_datafit"]
+__all__ = ["DATAFITS", "DEFAULT_LOSS", "Datafit", "SquaredLoss", "QuantileLoss", "L1Loss",
+           "make_datafit"]
 
-LOSSES = ("squared", "quantile", "l1")
 
+class Datafit:
+    """Base class: weights w (N,) > 0 (ones when None) and the shared weighted sums."""
 
-class SquaredLoss:
-    """ell(r) = r^2 / 2, so L_y(u) = 1/2 ||u - y||^2; ell^*(l) = l^2 / 2; at the optimum lambda* = r."""
+    name: str
+    smooth: bool = False
+    quadratic: bool = False  # tied inputs merge exactly into weighted means (gaconvex.data)
+    degree: int = 1
 
-    name = "squared"
+    def __init__(self, weights=None):
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+
+    def _w(self, n: int) -> np.ndarray:
+        return np.ones(n) if self.weights is None else self.weights
+
+    def pointwise(self, r):
+        """ell(-r) elementwise, unweighted (numpy arrays or torch tensors)."""
+        raise NotImplementedError
 
     def value(self, r: np.ndarray) -> float:
-        return 0.5 * float(r @ r)
+        """L_y(y_hat) = sum_i w_i ell(y_i - y_hat_i), r = y_hat - y."""
+        return float(np.sum(self._w(r.size) * self.pointwise(r)))
+
+    def null_value(self, y: np.ndarray) -> float:
+        """The loss of the zero fit, L_y(0): the data's own scale (certificate floors)."""
+        return self.value(-np.asarray(y, dtype=np.float64))
+
+    def cvxpy_value(self, r):
+        import cvxpy as cp
+
+        return cp.sum(cp.multiply(self._w(r.shape[0]), self._cvxpy_pointwise(r)))
+
+    def with_weights(self, weights) -> "Datafit":
+        """The same loss with sample weights ``weights`` (a new object)."""
+        clone = copy.copy(self)
+        clone.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+        return clone
+
+    def _repr_args(self) -> str:
+        return "" if self.weights is None else "weighted"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._repr_args()})"
+
+
+class SquaredLoss(Datafit):
+    """ell(e) = e^2 / 2: L_y(u) = 1/2 sum_i w_i (u_i - y_i)^2 (002 eq. (1.2) with weights).
+
+    ell_i^*(l) = l^2 / (2 w_i); at the optimum lambda* = w * (y_hat - y) (002 Sec. 2.8).
+    """
+
+    name = "squared"
+    smooth = True
+    quadratic = True
+    degree = 2
+
+    def pointwise(self, r):
+        return 0.5 * r * r
+
+    def gradient(self, r: np.ndarray) -> np.ndarray:
+        """dL/du = w * r: the dual vector lambda of a fit with residual r."""
+        return self._w(r.size) * r
 
     def dual_value(self, lam: np.ndarray, y: np.ndarray) -> float:
-        """-L_y^*(lambda) = -1/2 ||lambda||^2 - lambda^T y."""
-        return -0.5 * float(lam @ lam) - float(lam @ y)
+        """-L_y^*(lambda) = -1/2 sum_i lambda_i^2 / w_i - lambda^T y."""
+        return -0.5 * float(np.sum(lam * lam / self._w(lam.size))) - float(lam @ y)
 
     def dual_domain_scale(self, lam: np.ndarray) -> float:
         """ell^* is finite everywhere: no rescaling needed."""
         return 1.0
 
-    def cvxpy_value(self, r):
+    def _cvxpy_pointwise(self, r):
         import cvxpy as cp
 
-        return 0.5 * cp.sum_squares(r)
-
-    def __repr__(self) -> str:
-        return "SquaredLoss()"
+        return 0.5 * cp.square(r)
 
 
-class QuantileLoss:
-    """Pinball loss rho_tau(r) = 0.5 |r| + (tau - 0.5) r, tau in (0, 1).
+class QuantileLoss(Datafit):
+    """Pinball loss of the error e = y - y_hat: ell(e) = 0.5 |e| + (tau - 0.5) e (002 Sec. 4).
 
-    Its subdifferential is {tau} for r > 0, {tau - 1} for r < 0 and [tau - 1, tau] at 0, so
-    ell^* is the indicator of the box [tau - 1, tau] and -L_y^*(lambda) = -lambda^T y there.
+    The fit models the tau-quantile: a constant fit has a fraction tau of the targets at or
+    below it.  In the residual r = -e, ell = 0.5 |r| - (tau - 0.5) r, whose subdifferential is
+    {1 - tau} for r > 0, {-tau} for r < 0 and [-tau, 1 - tau] at 0; so ell_i^* is the
+    indicator of the box w_i [-tau, 1 - tau] and -L_y^*(lambda) = -lambda^T y there.
     """
 
     name = "quantile"
 
-    def __init__(self, tau: float = 0.5):
-        self.tau = float(tau)
-        self.low, self.high = self.tau - 1.0, self.tau
+    def __init__(self, tau: float = 0.5, weights=None):
+        super().__init__(weights)
+        self.tau = _check_tau(tau)
 
-    def value(self, r: np.ndarray) -> float:
-        return float(np.sum(0.5 * np.abs(r) + (self.tau - 0.5) * r))
+    def pointwise(self, r):
+        return 0.5 * abs(r) - (self.tau - 0.5) * r
+
+    @property
+    def _box(self) -> tuple[float, float]:
+        """Per unit weight, the subdifferential range [low, high] of ell at r = 0."""
+        return -self.tau, 1.0 - self.tau
+
+    def low(self, n: int) -> np.ndarray:
+        return self._box[0] * self._w(n)
+
+    def high(self, n: int) -> np.ndarray:
+        return self._box[1] * self._w(n)
 
     def dual_value(self, lam: np.ndarray, y: np.ndarray) -> float:
-        """-L_y^*(lambda) = -lambda^T y, valid for lambda in the box [low, high]^N."""
+        """-L_y^*(lambda) = -lambda^T y, valid for lambda in the box."""
         return -float(lam @ y)
 
     def dual_domain_scale(self, lam: np.ndarray) -> float:
-        """Largest s in [0, 1] with s * lambda in the box (the box contains 0 in its interior)."""
-        s = 1.0
-        if np.any(lam > self.high):
-            s = min(s, self.high / float(np.max(lam)))
-        if np.any(lam < self.low):
-            s = min(s, self.low / float(np.min(lam)))
-        return s
+        """Largest s in [0, 1] with s * lambda in the box (which contains 0 in its interior)."""
+        low, high = self.low(lam.size), self.high(lam.size)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = np.concatenate([np.where(lam > high, high / lam, 1.0),
+                                     np.where(lam < low, low / lam, 1.0)])
+        return float(min(1.0, ratios.min(initial=1.0)))
 
-    def cvxpy_value(self, r):
+    def clip(self, lam: np.ndarray) -> np.ndarray:
+        """lambda clipped into the box (a subgradient of the loss)."""
+        return np.clip(lam, self.low(lam.size), self.high(lam.size))
+
+    def _cvxpy_pointwise(self, r):
         import cvxpy as cp
 
-        return cp.sum(0.5 * cp.abs(r) + (self.tau - 0.5) * r)
+        return 0.5 * cp.abs(r) - (self.tau - 0.5) * r
 
-    def __repr__(self) -> str:
-        return f"QuantileLoss(tau={self.tau:g})"
+    def _repr_args(self) -> str:
+        return ", ".join(filter(None, [f"tau={self.tau:g}", super()._repr_args()]))
 
 
 class L1Loss(QuantileLoss):
-    """Least absolute deviations ell(r) = |r| = 2 rho_{1/2}(r); ell^* = indicator of [-1, 1]."""
+    """Least absolute deviations ell(e) = |e| = 2 rho_{1/2}(e); ell^* = indicator of w [-1, 1]."""
 
     name = "l1"
 
-    def __init__(self):
-        self.tau = 0.5
-        self.low, self.high = -1.0, 1.0
+    def __init__(self, weights=None):
+        super().__init__(0.5, weights)
 
-    def value(self, r: np.ndarray) -> float:
-        return float(np.sum(np.abs(r)))
+    @property
+    def _box(self) -> tuple[float, float]:
+        return -1.0, 1.0
 
-    def cvxpy_value(self, r):
+    def pointwise(self, r):
+        return abs(r)
+
+    def _cvxpy_pointwise(self, r):
         import cvxpy as cp
 
-        return cp.norm1(r)
+        return cp.abs(r)
 
-    def __repr__(self) -> str:
-        return "L1Loss()"
+    def _repr_args(self) -> str:
+        return Datafit._repr_args(self)
 
 
-def make_datafit(loss: str, tau: float = 0.5):
-    """Map ``loss`` in {"squared", "quantile", "l1"} (and ``tau`` for "quantile") to its datafit."""
-    if loss == "squared":
-        return SquaredLoss()
-    if loss == "l1":
-        return L1Loss()
-    if loss == "quantile":
-        tau = float(tau)
-        if not 0.0 < tau < 1.0:
-            raise GaconvexError(
-                f"tau must lie strictly between 0 and 1 for the quantile (pinball) loss, got {tau}; "
-                "use tau=0.5 for the median (half the l1 loss)."
-            )
-        return QuantileLoss(tau)
-    raise GaconvexError(
-        f"loss must be one of {list(LOSSES)}, got {loss!r}; the squared loss is the paper's default "
-        "(002, eq. (1.2)), quantile and l1 are the general convex losses of Lemma D.16."
-    )
+#: name -> datafit class; the one place where loss names are spelled.
+DATAFITS = {cls.name: cls for cls in (SquaredLoss, QuantileLoss, L1Loss)}
+#: The paper's loss (002 eq. (1.2)).
+DEFAULT_LOSS = SquaredLoss.name
+
+
+def _check_tau(tau) -> float:
+    if isinstance(tau, bool) or not isinstance(tau, numbers.Real) or not 0.0 < float(tau) < 1.0:
+        raise GaconvexError(
+            f"tau must be a number strictly between 0 and 1 for the quantile (pinball) loss, got "
+            f"{tau!r}; use tau=0.5 for the median (half the l1 loss).")
+    return float(tau)
+
+
+def make_datafit(loss=DEFAULT_LOSS, tau: float = 0.5, weights=None) -> Datafit:
+    """The datafit named ``loss`` (a key of :data:`DATAFITS`, or a :class:`Datafit`), with
+    ``tau`` for the quantile loss and sample ``weights``."""
+    if isinstance(loss, Datafit):
+        return loss.with_weights(weights) if weights is not None else loss
+    cls = DATAFITS.get(loss) if isinstance(loss, str) else None
+    if cls is None:
+        raise GaconvexError(
+            f"loss must be one of {list(DATAFITS)} (or a Datafit), got {loss!r}; the squared loss "
+            "is the paper's default (002 eq. (1.2)), quantile and l1 are the general convex "
+            "losses of 002 Lemma D.16.")
+    return cls(tau, weights) if cls is QuantileLoss else cls(weights)

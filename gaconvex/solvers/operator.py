@@ -1,11 +1,13 @@
 """The dictionary as a linear operator: the only way solvers touch ``A``.
 
-A Lasso solver needs four things from the dictionary A in R^{N x P} (002, eq. (1.2)):
+A Lasso solver needs these things from the dictionary A in R^{N x P} (002, eq. (1.2)):
 the fit ``A @ z`` (``matvec``), the correlations ``A.T @ r`` (``rmatvec``) that drive
 coordinate descent, screening and the dual constraint ``||A^T lambda||_inf <= beta_t``
-(002, Lemma D.8), single columns A_j (``column``), and, for reference solvers only, the
-dense matrix (``to_dense``). A structured, matrix-free dictionary and a dense array are
-therefore interchangeable (STYLE.md Sec. 1, skglm-style composition).
+(002, Lemma D.8), blocks of columns A_S (``columns``) for working sets and KKT solves,
+the column norms (``column_norms``) for scaling and screening, and, for reference solvers
+only, the dense matrix (``to_dense``). A :class:`gaconvex.dictionaries.Dictionary` (dense,
+torch or matrix-free) and a dense array are therefore interchangeable (STYLE.md Sec. 1,
+skglm-style composition).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import numpy as np
 
 from .._validation import GaconvexError, as_float_array
 
-__all__ = ["DictionaryOperator", "MatrixOperator", "as_operator"]
+__all__ = ["DictionaryOperator", "MatrixOperator", "ScaledOperator", "as_operator"]
 
 
 @runtime_checkable
@@ -23,8 +25,10 @@ class DictionaryOperator(Protocol):
     """Protocol for a dictionary A in R^{N x P} seen through its action on vectors.
 
     ``shape`` is ``(N, P)``; ``matvec(z)`` returns ``A @ z`` (length N); ``rmatvec(r)``
-    returns ``A.T @ r`` (length P); ``column(j)`` returns A_j (length N); ``to_dense()``
-    returns the (N, P) float64 array and may raise for matrix-free operators.
+    returns ``A.T @ r`` (length P); ``columns(idx)`` returns A[:, idx] as a numpy (N, k)
+    array; ``column_norms()`` the P Euclidean column norms; ``to_dense()`` the (N, P) float64
+    array (it may raise for matrix-free operators too large for memory).  Vectors are numpy
+    float64 in and out, whatever the operator computes on.
     """
 
     @property
@@ -34,7 +38,9 @@ class DictionaryOperator(Protocol):
 
     def rmatvec(self, r: np.ndarray) -> np.ndarray: ...
 
-    def column(self, j: int) -> np.ndarray: ...
+    def columns(self, idx) -> np.ndarray: ...
+
+    def column_norms(self) -> np.ndarray: ...
 
     def to_dense(self) -> np.ndarray: ...
 
@@ -55,9 +61,20 @@ class MatrixOperator:
     def rmatvec(self, r: np.ndarray) -> np.ndarray:
         return np.asarray(self._matrix.T @ r, dtype=np.float64).ravel()
 
-    def column(self, j: int) -> np.ndarray:
-        col = self._matrix[:, j]
-        return np.asarray(col.toarray() if hasattr(col, "toarray") else col, np.float64).ravel()
+    def columns(self, idx) -> np.ndarray:
+        block = self._matrix[:, np.asarray(idx, dtype=np.intp).reshape(-1)]
+        return np.asarray(block.toarray() if hasattr(block, "toarray") else block, np.float64)
+
+    def column_norms(self) -> np.ndarray:
+        """Euclidean column norms, computed without overflow or underflow of the squares."""
+        m = self._matrix
+        dense = m if not hasattr(m, "toarray") else None
+        big = np.asarray(abs(m).max(axis=0).toarray() if dense is None else np.abs(m).max(axis=0),
+                         dtype=np.float64).ravel()
+        safe = np.where(big > 0, big, 1.0)
+        scaled = (m @ sparse_diag(1 / safe)) if dense is None else m / safe
+        sq = scaled.multiply(scaled).sum(axis=0) if dense is None else (scaled * scaled).sum(axis=0)
+        return big * np.sqrt(np.asarray(sq, dtype=np.float64).ravel())
 
     def to_dense(self) -> np.ndarray:
         m = self._matrix
@@ -66,6 +83,41 @@ class MatrixOperator:
     def __repr__(self) -> str:
         kind = "sparse" if hasattr(self._matrix, "toarray") else "dense"
         return f"MatrixOperator({kind}, shape={self.shape})"
+
+
+class ScaledOperator:
+    """c A for an operator A and a scalar c > 0 (the rescaled problem of ``solve``)."""
+
+    def __init__(self, operator: DictionaryOperator, factor: float):
+        self.operator, self.factor = operator, float(factor)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.operator.shape
+
+    def matvec(self, z):
+        return self.factor * self.operator.matvec(z)
+
+    def rmatvec(self, r):
+        return self.factor * self.operator.rmatvec(r)
+
+    def columns(self, idx):
+        return self.factor * self.operator.columns(idx)
+
+    def column_norms(self):
+        return self.factor * self.operator.column_norms()
+
+    def to_dense(self):
+        return self.factor * self.operator.to_dense()
+
+    def __repr__(self) -> str:
+        return f"{self.factor:.3g} * {self.operator!r}"
+
+
+def sparse_diag(d):
+    import scipy.sparse
+
+    return scipy.sparse.diags(d)
 
 
 def as_operator(A, name: str = "A") -> DictionaryOperator:

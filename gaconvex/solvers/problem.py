@@ -1,16 +1,18 @@
 """The convex Lasso problem that a deep network's training problem is equivalent to.
 
-Squared loss (002, eq. (1.2); 000, eq. (4)), with a free intercept xi and unpenalized columns U:
+Squared loss (002, eq. (1.2); 000, eq. (4)), with a free intercept xi, unpenalized columns U and
+sample weights w (all ones unless given):
 
-    min_{z, xi, omega}  1/2 ||A z + xi 1 + U omega - y||_2^2 + beta_t ||z||_1.
+    min_{z, xi, omega}  1/2 sum_i w_i (A z + xi 1 + U omega - y)_i^2 + beta_t ||z||_1.
 
 - ``xi`` is the network's external bias: free and unpenalized for ReLU, leaky ReLU and abs;
   absent (``intercept=False``) for sign and threshold networks (002 Sec. 0.3, Thm 3.11).
 - ``U`` holds extra unpenalized columns, e.g. the skip connection's column x (002 Sec. 1.6).
-- ``beta_t`` is beta tilde, supplied by the caller (e.g. 2 beta for symmetrized nets, 002 Sec. 0.1).
-- General convex losses (002, Lemma D.16, (D.24)): ``loss="quantile"`` uses
-  sum_i rho_tau(r_i), rho_tau(r) = 0.5 |r| + (tau - 0.5) r; ``loss="l1"`` uses sum_i |r_i|,
-  always with r = A z + xi 1 + U omega - y.
+- ``beta_t`` is beta tilde; :meth:`LassoProblem.from_dictionary` takes it from the
+  architecture (``Architecture.beta_tilde``: 2 beta for symmetrized nets, 002 Sec. 0.1).
+- General convex losses (002, Lemma D.16, (D.24); :mod:`.datafits`): ``loss="quantile"`` is
+  sum_i w_i rho_tau(y_i - y_hat_i), rho_tau(e) = 0.5 |e| + (tau - 0.5) e, which models the
+  tau-quantile (002 Sec. 4); ``loss="l1"`` is sum_i w_i |y_i - y_hat_i|.
 """
 from __future__ import annotations
 
@@ -19,18 +21,19 @@ import numbers
 import numpy as np
 
 from .._validation import GaconvexError, as_float_array, check_targets
-from .datafits import make_datafit
+from .datafits import DEFAULT_LOSS, make_datafit
 from .operator import DictionaryOperator, as_operator
 
 __all__ = ["LassoProblem"]
 
 
 class LassoProblem:
-    """A validated Lasso instance ``(A, y, beta_t)`` with intercept, unpenalized columns and loss.
+    """A validated Lasso instance ``(A, y, beta_t)`` with intercept, unpenalized columns, loss
+    and sample weights.
 
     Parameters
     ----------
-    A : array (N, P), scipy.sparse matrix, or ``DictionaryOperator``
+    A : array (N, P), scipy.sparse matrix, or ``DictionaryOperator`` (e.g. a Dictionary)
         The dictionary; column A_j is the feature f_j evaluated at the N training inputs.
     y : array (N,)
         Targets (an (N, 1) column is accepted).
@@ -40,31 +43,37 @@ class LassoProblem:
         Whether the free, unpenalized bias xi is a variable (False for sign/threshold nets).
     unpenalized : array (N,) or (N, k), optional
         Extra unpenalized columns U (coefficients omega), e.g. ``x`` for a skip connection.
-    loss : {"squared", "quantile", "l1"}
+    loss : a name in :data:`gaconvex.solvers.datafits.DATAFITS` or a ``Datafit``
     tau : float in (0, 1)
-        Quantile level of the pinball loss (used only when ``loss="quantile"``).
+        Quantile level of the pinball loss (used only by the quantile loss).
+    sample_weight : array (N,) of positive weights, optional
+        The loss is sum_i w_i ell(y_i - y_hat_i); merged tied inputs carry their counts.
     """
 
-    def __init__(
-        self,
-        A,
-        y,
-        beta_t: float,
-        *,
-        intercept: bool = True,
-        unpenalized=None,
-        loss: str = "squared",
-        tau: float = 0.5,
-    ):
+    def __init__(self, A, y, beta_t: float, *, intercept: bool = True, unpenalized=None,
+                 loss=DEFAULT_LOSS, tau: float = 0.5, sample_weight=None):
         self.A: DictionaryOperator = as_operator(A)
         n, _ = self.A.shape
         self.y = _check_y(y, n)
         self.beta_t = _check_beta(beta_t)
         self.intercept = bool(intercept)
         self.U = _check_unpenalized(unpenalized, n)
-        self.loss = loss
-        self.datafit = make_datafit(loss, tau)
-        self.tau = float(tau)
+        self.sample_weight = _check_weights(sample_weight, n)
+        self.datafit = make_datafit(loss, tau, self.sample_weight)
+        self.loss = self.datafit.name
+        self.tau = float(getattr(self.datafit, "tau", tau))
+
+    @classmethod
+    def from_dictionary(cls, dictionary, y, beta, **options) -> "LassoProblem":
+        """The Lasso (002 eq. 1.2) of a :class:`gaconvex.dictionaries.Dictionary` for targets
+        ``y`` (the dictionary's row order) and *training* regularization ``beta``: beta~ =
+        ``dictionary.architecture.beta_tilde(beta)``, a free intercept unless sign/threshold,
+        the skip column unpenalized; ``options``: loss, tau, sample_weight."""
+        if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real) or beta < 0:
+            raise GaconvexError(f"beta must be a real number >= 0, got {beta!r}.")
+        unpenalized = dictionary.unpenalized if dictionary.unpenalized.shape[1] else None
+        return cls(dictionary, y, dictionary.architecture.beta_tilde(float(beta)),
+                   intercept=dictionary.intercept, unpenalized=unpenalized, **options)
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -82,14 +91,30 @@ class LassoProblem:
         """k, the number of unpenalized columns U (0 when there are none)."""
         return self.U.shape[1]
 
+    @property
+    def weights(self) -> np.ndarray:
+        """The sample weights w (all ones when none were given)."""
+        return np.ones(self.n_samples) if self.sample_weight is None else self.sample_weight
+
     # ------------------------------------------------------------ evaluation
     def unpenalized_basis(self) -> np.ndarray:
         """B = [1, U] (or [U] without intercept): the columns whose coefficients are free."""
         ones = np.ones((self.n_samples, 1)) if self.intercept else np.empty((self.n_samples, 0))
         return np.hstack([ones, self.U])
 
-    def dense_dictionary(self) -> np.ndarray:
+    def free_fit(self, target: np.ndarray) -> np.ndarray:
+        """The coefficients c of the weighted least-squares fit of ``target`` by B = [1, U]."""
+        B = self.unpenalized_basis()
+        if not B.shape[1]:
+            return np.zeros(0)
+        root = np.sqrt(self.weights)
+        return np.linalg.lstsq(root[:, None] * B, root * target, rcond=None)[0]
+
+    def dense_dictionary(self, memory_limit: float | None = None) -> np.ndarray:
         """A as a dense (N, P) array, for the reference and LP solvers."""
+        from .._validation import check_memory
+
+        check_memory(*self.A.shape, memory_limit, "this solver's dense copy of the dictionary")
         try:
             return self.A.to_dense()
         except (NotImplementedError, MemoryError) as exc:
@@ -109,25 +134,26 @@ class LassoProblem:
         return self.fitted(z, xi, omega) - self.y
 
     def objective(self, z, xi: float = 0.0, omega=None) -> float:
-        """L_y(A z + xi 1 + U omega) + beta_t ||z||_1 (for squared loss: 1/2 ||r||^2 + beta_t ||z||_1)."""
+        """L_y(A z + xi 1 + U omega) + beta_t ||z||_1 (squared: 1/2 sum w r^2 + beta_t ||z||_1)."""
         z = np.asarray(z, dtype=np.float64)
         return self.datafit.value(self.residual(z, xi, omega)) + self.beta_t * float(np.abs(z).sum())
 
     def beta_max(self) -> float:
-        """Smallest beta_t with z* = 0 for the squared loss: ||A^T (y - P y)||_inf.
+        """Smallest beta_t with z* = 0 for the squared loss: ||A^T W (y - P y)||_inf.
 
-        P projects onto span{1, U} (the free columns), so y - P y is minus the residual of
-        the best unpenalized fit; at z = 0 the KKT conditions read |A_j^T lambda| <= beta_t
-        with lambda = P y - y (002 Sec. 4.4, "large beta"; the lambda_max of lasso paths).
+        P is the weighted projection onto span{1, U} (the free columns), so y - P y is minus
+        the residual of the best unpenalized fit; at z = 0 the KKT conditions read
+        |A_j^T lambda| <= beta_t with lambda = W (P y - y) (002 Sec. 4.4, "large beta"; the
+        lambda_max of lasso paths).
         """
-        if self.loss != "squared":
+        if not self.datafit.smooth:
             raise GaconvexError(
-                f"beta_max() is the zero-solution threshold of the squared loss; this problem uses "
+                f"beta_max() is the zero-solution threshold of a smooth loss (the squared loss); this "
+                f"problem uses "
                 f"loss={self.loss!r}. Solve with a large beta_t and check z == 0 instead."
             )
-        B = self.unpenalized_basis()
-        r = self.y - B @ np.linalg.lstsq(B, self.y, rcond=None)[0] if B.shape[1] else self.y
-        return float(np.max(np.abs(self.A.rmatvec(r))))
+        r = self.y - self.unpenalized_basis() @ self.free_fit(self.y)
+        return float(np.max(np.abs(self.A.rmatvec(self.weights * r))))
 
     def to_sklearn_alpha(self) -> float:
         """alpha = beta_t / N, so that scikit-learn's Lasso, minimizing
@@ -160,10 +186,9 @@ class LassoProblem:
 
     def __repr__(self) -> str:
         extra = f", unpenalized={self.n_unpenalized}" if self.n_unpenalized else ""
-        tau = f", tau={self.tau:g}" if self.loss == "quantile" else ""
         return (
             f"LassoProblem(N={self.n_samples}, P={self.n_features}, beta_t={self.beta_t:g}, "
-            f"intercept={self.intercept}{extra}, loss={self.loss!r}{tau})"
+            f"intercept={self.intercept}{extra}, {self.datafit!r})"
         )
 
 
@@ -206,3 +231,17 @@ def _check_unpenalized(U, n: int) -> np.ndarray:
             "of unpenalized columns, e.g. x.reshape(-1, 1) for a skip connection."
         )
     return U
+
+
+def _check_weights(w, n: int):
+    if w is None:
+        return None
+    w = as_float_array(w, "sample_weight", ndim=1)
+    if w.shape[0] != n:
+        raise GaconvexError(f"sample_weight has {w.shape[0]} entries for {n} rows; pass one "
+                            "weight per row.")
+    if np.any(w <= 0):
+        raise GaconvexError(
+            f"sample_weight must be > 0 ({int(np.sum(w <= 0))} entries are not); drop the rows "
+            "of zero weight from A and y (gaconvex.convex_fit does this and reports it).")
+    return w

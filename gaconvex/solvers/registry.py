@@ -1,8 +1,10 @@
-"""The front door ``solve``: pick a solver by name, attach a certificate.
+"""The front door ``solve``: rescale, pick a solver by name, attach a certificate.
 
 Solvers are functions ``solver(problem, **options) -> LassoSolution`` registered under a
 name; fast solvers (working-set coordinate descent, FISTA) plug in with ``register_solver``
-and are then reachable as ``solve(problem, solver="name")``.
+and are then reachable as ``solve(problem, solver="name")``.  ``solver="auto"`` picks one:
+the minimum-norm LP for beta_t = 0, the reference solver otherwise.  Every solve runs on the
+exactly rescaled unit-size problem (:mod:`.scaling`) and is mapped back.
 """
 from __future__ import annotations
 
@@ -11,16 +13,22 @@ from typing import Callable
 
 from .._validation import GaconvexError
 from .certificates import certificate
-from .min_norm import sparsify
+from .linear_programs import solve_min_norm, sparsify
 from .problem import LassoProblem
 from .reference import solve_reference
+from .scaling import rescale
 from .solution import LassoSolution
 
-__all__ = ["SOLVERS", "register_solver", "solve"]
+__all__ = ["SOLVERS", "choose_solver", "register_solver", "solve"]
 
 SolverFunction = Callable[..., LassoSolution]
 
-SOLVERS: dict[str, SolverFunction] = {"reference": solve_reference}
+SOLVERS: dict[str, SolverFunction] = {"reference": solve_reference, "min_norm": solve_min_norm}
+
+
+def choose_solver(problem: LassoProblem) -> str:
+    """The solver ``"auto"`` stands for: min-norm LP at beta_t = 0, else the reference."""
+    return "min_norm" if problem.beta_t == 0 else "reference"
 
 
 def register_solver(name: str, function: SolverFunction, *, overwrite: bool = False) -> None:
@@ -32,23 +40,34 @@ def register_solver(name: str, function: SolverFunction, *, overwrite: bool = Fa
     SOLVERS[name] = function
 
 
-def solve(problem: LassoProblem, solver: str = "reference", *, sparse: bool = False, **options) -> LassoSolution:
+def solve(problem: LassoProblem, solver: str = "auto", *, sparse: bool = False,
+          **options) -> LassoSolution:
     """Solve ``problem`` with the named solver and attach its ``LassoCertificate``.
 
-    ``sparse=True`` post-processes with ``sparsify`` (a vertex solution, m* <= N), as needed
-    before reconstructing a network of width m* (002 Thm 3.11). ``options`` go to the solver.
+    The solver sees the rescaled unit-size problem (:func:`.scaling.rescale`); the solution
+    and its certificate (computed on the rescaled problem, where float64 has room) are mapped
+    back.  ``sparse=True`` post-processes with ``sparsify`` (a vertex solution, m* <= N), as
+    needed before reconstructing a network of width m* (002 Thm 3.11).  ``options`` go to the
+    solver.
     """
     if not isinstance(problem, LassoProblem):
         raise GaconvexError(
             f"solve expects a LassoProblem, got {type(problem).__name__}; build one with "
-            "LassoProblem(A, y, beta_t)."
+            "LassoProblem(A, y, beta_t) or LassoProblem.from_dictionary(D, y, beta)."
         )
-    if solver not in SOLVERS:
+    name = choose_solver(problem) if solver == "auto" else solver
+    if name not in SOLVERS:
         raise GaconvexError(
-            f"unknown solver {solver!r}; available: {sorted(SOLVERS)} "
+            f"unknown solver {solver!r}; available: {sorted(SOLVERS) + ['auto']} "
             "(add one with gaconvex.solvers.register_solver)."
         )
-    solution = SOLVERS[solver](problem, **options)
-    if sparse:
-        solution = sparsify(problem, solution)
-    return dataclasses.replace(solution, certificate=certificate(problem, solution))
+    if problem.beta_t == 0 and name != "min_norm":
+        raise GaconvexError(
+            f"beta_t = 0 asks for the minimum-norm interpolation limit (002 (C.1)), which the "
+            f"{name!r} solver does not solve; use solver='min_norm' or 'auto'.")
+    scaled, scale = rescale(problem)
+    solution = SOLVERS[name](scaled, **options)
+    if sparse and problem.beta_t > 0:
+        solution = sparsify(scaled, solution)
+    solution = dataclasses.replace(solution, certificate=certificate(scaled, solution))
+    return scale.solution(solution)

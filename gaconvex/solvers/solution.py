@@ -9,7 +9,17 @@ import numpy as np
 if TYPE_CHECKING:
     from .certificates import LassoCertificate
 
-__all__ = ["LassoSolution"]
+__all__ = ["LassoSolution", "support"]
+
+
+def support(z, rtol: float = 1e-6) -> np.ndarray:
+    """Indices j with |z_j| > rtol * max|z|: the active units of a Lasso solution (the one
+    support rule of gaconvex; rtol = 0 keeps every nonzero)."""
+    z = np.asarray(z, dtype=np.float64).reshape(-1)
+    scale = float(np.max(np.abs(z), initial=0.0))
+    if scale == 0.0:
+        return np.empty(0, dtype=np.intp)
+    return np.flatnonzero(np.abs(z) > rtol * scale)
 
 
 @dataclass
@@ -23,7 +33,7 @@ class LassoSolution:
     omega : (k,) coefficients of the unpenalized columns U (empty when there are none).
     objective : the primal objective at (z, xi, omega); ||z||_1 for ``min_norm``.
     fitted : (N,) the fit y_hat = A z + xi 1 + U omega (unique over all solutions, 002 Lemma E.2).
-    dual : (N,) the dual vector. Squared loss: lambda = y_hat - y (002 Sec. 2.8); other
+    dual : (N,) the dual vector. Squared loss: lambda = W (y_hat - y) (002 Sec. 2.8); other
         losses: a subgradient of the loss at the fit; ``min_norm``: the limit of lambda/beta_t.
     status, solver, solve_time : what the back end reported, its name, wall time in seconds.
     support_rtol : |z_j| > support_rtol * max|z| defines the support.
@@ -44,11 +54,8 @@ class LassoSolution:
 
     @property
     def support(self) -> np.ndarray:
-        """Indices j with |z_j| > support_rtol * max|z| (the active units)."""
-        scale = float(np.max(np.abs(self.z), initial=0.0))
-        if scale == 0.0:
-            return np.empty(0, dtype=np.intp)
-        return np.flatnonzero(np.abs(self.z) > self.support_rtol * scale)
+        """Indices j with |z_j| > support_rtol * max|z| (the active units, :func:`support`)."""
+        return support(self.z, self.support_rtol)
 
     @property
     def m_star(self) -> int:

@@ -39,8 +39,8 @@ def test_two_layer_matrices_match_cor_3_15(rng, name, act, both):
     s = _sigma(name)
     plus = s(x[:, None] - x[None, :])
     expected = np.hstack([plus, s(x[None, :] - x[:, None])]) if both else plus
-    assert D.matrix.shape == expected.shape
-    assert _column_set(D.matrix) == _column_set(expected)
+    assert D.to_dense().shape == expected.shape
+    assert _column_set(D.to_dense()) == _column_set(expected)
     assert D.intercept == (name not in ("sign", "threshold"))
 
 
@@ -52,7 +52,7 @@ def test_sorted_two_layer_threshold_and_sign_are_triangular(rng):
     for act, lower in (("threshold", 0.0), ("sign", -1.0)):
         D = two_layer_library(x, act, deduplicate=False)
         block = D.blocks[0]
-        plus = D.matrix[:, :x.size] if act == "sign" else D.matrix[:, ::len(block.family.sign_choices)]
+        plus = D.to_dense()[:, :x.size] if act == "sign" else D.to_dense()[:, ::len(block.family.sign_choices)]
         sorted_plus = plus[order]
         expected = np.where(np.triu(np.ones((6, 6))) > 0, 1.0, lower)
         np.testing.assert_array_equal(sorted_plus, expected)
@@ -98,13 +98,13 @@ def test_relu_deep_narrow_stagnates_c5(rng, depth):
     ramps for every L >= 3, the same set as L = 3."""
     x = _points(rng, 5)
     D = deep_narrow_library(x, "relu", depth)
-    assert _column_set(D.matrix) == _column_set(_ramps(x))
+    assert _column_set(D.to_dense()) == _column_set(_ramps(x))
 
 
 def test_abs_library_grows_and_nests_c6(rng):
     """002 Remark 3.12, Thm 3.2 (claim C6): abs libraries strictly grow and are nested with depth."""
     x = _points(rng, 6)
-    sets = [_column_set(deep_narrow_library(x, "abs", L, midpoints=False).matrix) for L in (2, 3, 4)]
+    sets = [_column_set(deep_narrow_library(x, "abs", L, midpoints=False).to_dense()) for L in (2, 3, 4)]
     assert len(sets[0]) < len(sets[1]) < len(sets[2])
     assert sets[0] <= sets[1] <= sets[2]
 
@@ -117,7 +117,7 @@ def test_abs_l3_reflection_feature_values():
     i = next(i for i in range(D.n_columns) if D.column_info(i).anchor_values == (3.0, 2.0))
     f = D.feature(i)
     np.testing.assert_allclose(f([2.0, 3.0, 4.0, 5.0]), [0.0, 1.0, 0.0, 1.0], atol=1e-15)
-    np.testing.assert_allclose(f(x), D.matrix[:, i])
+    np.testing.assert_allclose(f(x), D.to_dense()[:, i])
 
 
 def test_rows_follow_the_callers_order(rng):
@@ -126,7 +126,7 @@ def test_rows_follow_the_callers_order(rng):
     perm = rng.permutation(6)
     D1 = deep_narrow_library(x, "relu", 3, deduplicate=False)
     D2 = deep_narrow_library(x[perm], "relu", 3, deduplicate=False)
-    np.testing.assert_array_equal(D1.matrix[perm], D2.matrix)
+    np.testing.assert_array_equal(D1.to_dense()[perm], D2.to_dense())
     info = D2.column_info(5)
     assert info.anchor_values == tuple(x[perm][list(info.anchor_index)])
     ranks = np.argsort(np.argsort(-x[perm])) + 1
@@ -142,13 +142,13 @@ def test_deduplication_is_reported(rng):
     assert rep.n_raw == raw.n_columns
     assert len(rep.kept) == D.n_columns
     assert len(rep.kept) + len(rep.zero) + len(rep.duplicate_of) == rep.n_raw
-    np.testing.assert_array_equal(D.matrix, raw.matrix[:, rep.kept])
+    np.testing.assert_array_equal(D.to_dense(), raw.to_dense()[:, rep.kept])
     for dup, twin in rep.duplicate_of.items():
-        np.testing.assert_allclose(raw.matrix[:, dup], raw.matrix[:, twin], atol=1e-12)
-    assert np.all(np.abs(raw.matrix[:, rep.zero]).max(axis=0) == 0)
+        np.testing.assert_allclose(raw.to_dense()[:, dup], raw.to_dense()[:, twin], atol=1e-12)
+    assert np.all(np.abs(raw.to_dense()[:, rep.zero]).max(axis=0) == 0)
     # metadata of a kept column rebuilds its values
     for i in range(0, D.n_columns, 7):
-        np.testing.assert_allclose(D.feature(i)(x), D.matrix[:, i], atol=1e-13)
+        np.testing.assert_allclose(D.feature(i)(x), D.to_dense()[:, i], atol=1e-13)
 
 
 def test_skip_connection_adds_an_unpenalized_column(rng):
@@ -160,8 +160,8 @@ def test_skip_connection_adds_an_unpenalized_column(rng):
 
 def test_symmetrized_beta_tilde_is_two_beta():
     """Spec erratum of 002 Lemma D.5: beta~ = 2 beta for the symmetrized family."""
-    assert symmetrized_library([1.0, 0.0, -1.0]).beta_tilde(0.1) == pytest.approx(0.2)
-    assert deep_narrow_library([1.0, 0.0, -1.0], "abs", 3).beta_tilde(0.1) == pytest.approx(0.1)
+    assert symmetrized_library([1.0, 0.0, -1.0]).architecture.beta_tilde(0.1) == pytest.approx(0.2)
+    assert deep_narrow_library([1.0, 0.0, -1.0], "abs", 3).architecture.beta_tilde(0.1) == pytest.approx(0.1)
 
 
 def test_sampling_beyond_max_columns(rng):
@@ -199,9 +199,9 @@ def test_merge_duplicate_points_reports_counts():
 def test_any_distinct_points_build(values):
     """Any distinct finite points give a library whose columns match their features."""
     D = two_layer_library(np.array(values), "relu")
-    assert D.matrix.shape[0] == len(values)
+    assert D.to_dense().shape[0] == len(values)
     for i in range(D.n_columns):
-        np.testing.assert_allclose(D.feature(i)(values), D.matrix[:, i], atol=1e-9)
+        np.testing.assert_allclose(D.feature(i)(values), D.to_dense()[:, i], atol=1e-9)
 
 
 @pytest.mark.parametrize("backend", ["numpy", "torch"])
@@ -209,8 +209,8 @@ def test_backends_build_the_same_library(rng, backend):
     """The numba, numpy and torch kernels of the symbolic layer give the same dictionary."""
     x = _points(rng, 6)
     arch = gs.architecture("abs", 3)
-    reference = library_1d(x, arch, deduplicate=False).matrix
-    other = library_1d(x, arch, backend=backend, deduplicate=False).matrix
+    reference = library_1d(x, arch, deduplicate=False).to_dense()
+    other = library_1d(x, arch, backend=backend, deduplicate=False).to_dense()
     np.testing.assert_allclose(other, reference, rtol=0, atol=1e-12)
 
 

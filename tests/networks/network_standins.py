@@ -35,29 +35,36 @@ class StandInDictionary:
 
     architecture: object
     x: np.ndarray
-    columns: list
+    entries: list
 
     @classmethod
     def build(cls, arch, x):
         x = np.asarray(x, dtype=float)
-        columns = [Column(f, tuple(x[list(idx)]), signs)
+        entries = [Column(f, tuple(x[list(idx)]), signs)
                    for f in derive(arch)
                    for signs in f.sign_choices
                    for idx in product(range(x.size), repeat=f.n_anchors)]
-        return cls(arch, x, columns)
+        return cls(arch, x, entries)
 
     def column_info(self, i):
-        return self.columns[i]
+        return self.entries[i]
 
     def evaluate(self, x_new):
         x_new = np.asarray(x_new, dtype=float)
         return np.column_stack([
             np.broadcast_to(_kernel(c.family)(x_new, *c.anchor_values, *c.signs), x_new.shape)
-            for c in self.columns]).astype(float)
+            for c in self.entries]).astype(float)
 
     @property
     def matrix(self):
         return self.evaluate(self.x)
+
+    @property
+    def n_columns(self):
+        return len(self.entries)
+
+    def columns(self, idx):
+        return self.matrix[:, idx]
 
     @property
     def unpenalized(self):

@@ -78,10 +78,11 @@ def test_certificate_general_losses(loss, tau):
     cert = solution.certificate
     assert cert.ok(1e-6)
     lam = solution.dual
-    assert np.all(lam >= problem.datafit.low - 1e-12) and np.all(lam <= problem.datafit.high + 1e-12)
+    n = problem.n_samples
+    assert np.all(lam >= problem.datafit.low(n) - 1e-12) and np.all(lam <= problem.datafit.high(n) + 1e-12)
     z, xi = cp.Variable(30), cp.Variable()
-    r = A @ z + xi - y
-    value = cp.sum(cp.maximum(tau * r, (tau - 1) * r)) if loss == "quantile" else cp.norm1(r)
+    e = y - (A @ z + xi)
+    value = cp.sum(cp.maximum(tau * e, (tau - 1) * e)) if loss == "quantile" else cp.norm1(e)
     model = cp.Problem(cp.Minimize(value + 0.4 * cp.norm1(z)))
     model.solve(solver="CLARABEL")
     assert cert.dual <= model.value * (1 + 1e-7)

@@ -27,12 +27,14 @@ def test_objective_is_the_written_formula():
 
 
 def test_losses_are_the_written_formulas():
-    """quantile: sum 0.5|r| + (tau - 0.5) r; l1: sum |r| (002 Lemma D.16 general losses)."""
+    """quantile: sum 0.5|e| + (tau - 0.5) e of the error e = y - y_hat (002 Sec. 4: it models
+    the tau-quantile); l1: sum |e| (002 Lemma D.16 general losses)."""
     A, y = random_lasso(n=10, p=6)
     z = np.linspace(-1, 1, 6)
-    r = A @ z + 0.2 - y
+    e = y - (A @ z + 0.2)
     q = LassoProblem(A, y, 0.5, loss="quantile", tau=0.8).objective(z, 0.2)
-    assert q == pytest.approx(np.sum(0.5 * np.abs(r) + 0.3 * r) + 0.5 * np.abs(z).sum(), rel=1e-14)
+    assert q == pytest.approx(np.sum(0.5 * np.abs(e) + 0.3 * e) + 0.5 * np.abs(z).sum(), rel=1e-14)
+    r = -e
     l1 = LassoProblem(A, y, 0.5, loss="l1").objective(z, 0.2)
     assert l1 == pytest.approx(np.abs(r).sum() + 0.5 * np.abs(z).sum(), rel=1e-14)
 
@@ -67,8 +69,11 @@ class RowScaledOperator:
     def rmatvec(self, r):
         return self.G.T @ (self.d * r)
 
-    def column(self, j):
-        return self.d * self.G[:, j]
+    def columns(self, idx):
+        return self.d[:, None] * self.G[:, idx]
+
+    def column_norms(self):
+        return np.linalg.norm(self.d[:, None] * self.G, axis=0)
 
     def to_dense(self):
         raise NotImplementedError("matrix-free")
@@ -86,7 +91,8 @@ def test_operator_protocol_and_wrappers():
         assert op.shape == (9, 5)
         np.testing.assert_allclose(op.matvec(z), A @ z)
         np.testing.assert_allclose(op.rmatvec(r), A.T @ r)
-        np.testing.assert_allclose(op.column(3), A[:, 3])
+        np.testing.assert_allclose(op.columns([3])[:, 0], A[:, 3])
+        np.testing.assert_allclose(op.column_norms(), np.linalg.norm(A, axis=0))
     np.testing.assert_array_equal(sparse.to_dense(), A)
     assert "sparse" in repr(sparse) and "dense" in repr(dense)
 
@@ -119,7 +125,7 @@ def test_column_target_and_repr():
     problem = LassoProblem(A, y[:, None], 0.1, loss="quantile", tau=0.25, unpenalized=np.ones(6))
     assert problem.y.shape == (6,)
     assert repr(problem) == ("LassoProblem(N=6, P=4, beta_t=0.1, intercept=True, unpenalized=1, "
-                             "loss='quantile', tau=0.25)")
+                             "QuantileLoss(tau=0.25))")
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -169,7 +175,7 @@ def test_bad_beta_is_rejected(beta):
     ({"beta_t": "0.1"}, "beta_t must be a real number"),
     ({"beta_t": True}, "beta_t must be a real number"),
     ({"loss": "hinge"}, r"loss must be one of \['squared', 'quantile', 'l1'\]"),
-    ({"loss": "quantile", "tau": 1.0}, "tau must lie strictly between 0 and 1"),
+    ({"loss": "quantile", "tau": 1.0}, "tau must be a number strictly between 0 and 1"),
     ({"A": np.ones(3)}, r"A must be a 2-D dictionary .*reshape\(-1, 1\)"),
     ({"A": np.ones((3, 0))}, r"N >= 1 samples and P >= 1 features"),
     ({"A": [["a", "b"]] * 3}, "A must be numeric"),

@@ -177,15 +177,15 @@ def _direct_cvxpy(A, y, beta, residual_loss, intercept=True):
 
 @pytest.mark.parametrize("tau", [0.2, 0.5, 0.9])
 def test_quantile_loss_matches_direct_cvxpy(tau):
-    """General loss (002 Lemma D.16, D.24): pinball sum rho_tau(r), rho_tau(r) = 0.5|r| + (tau - 0.5) r,
-    written here as max(tau r, (tau - 1) r)."""
+    """General loss (002 Lemma D.16, D.24; Sec. 4): pinball sum rho_tau(e) of the error
+    e = y - y_hat, rho_tau(e) = 0.5|e| + (tau - 0.5) e, written here as max(tau e, (tau - 1) e)."""
     A, y = random_lasso(n=20, p=40, seed=8)
     problem = LassoProblem(A, y, 0.3, loss="quantile", tau=tau)
     ours = solve_reference(problem)
-    value = _direct_cvxpy(A, y, 0.3, lambda r: cp.sum(cp.maximum(tau * r, (tau - 1) * r)))
+    value = _direct_cvxpy(A, y, 0.3, lambda r: cp.sum(cp.maximum(-tau * r, (1 - tau) * r)))
     assert ours.objective == pytest.approx(value, rel=1e-6)
-    r = ours.fitted - y
-    assert ours.objective == pytest.approx(np.sum(np.maximum(tau * r, (tau - 1) * r)) + 0.3 * np.abs(ours.z).sum(), rel=1e-12)
+    e = y - ours.fitted
+    assert ours.objective == pytest.approx(np.sum(np.maximum(tau * e, (tau - 1) * e)) + 0.3 * np.abs(ours.z).sum(), rel=1e-12)
 
 
 def test_l1_loss_matches_direct_cvxpy_and_half_pinball():
@@ -202,13 +202,14 @@ def test_l1_loss_matches_direct_cvxpy_and_half_pinball():
 
 
 def test_general_loss_without_intercept_and_with_unpenalized():
-    """The quantile loss with intercept=False and U: objective equals a hand-built cvxpy model."""
+    """The quantile loss with intercept=False and U: objective equals a hand-built cvxpy model
+    (pinball of the error e = y - y_hat = -r)."""
     A, y = random_lasso(n=18, p=30, seed=10)
     u = np.random.default_rng(2).standard_normal((18, 2))
     ours = solve_reference(LassoProblem(A, y, 0.25, intercept=False, unpenalized=u, loss="quantile", tau=0.7))
     z, w = cp.Variable(30), cp.Variable(2)
     r = A @ z + u @ w - y
-    model = cp.Problem(cp.Minimize(cp.sum(cp.maximum(0.7 * r, -0.3 * r)) + 0.25 * cp.norm1(z)))
+    model = cp.Problem(cp.Minimize(cp.sum(cp.maximum(-0.7 * r, 0.3 * r)) + 0.25 * cp.norm1(z)))
     model.solve(solver="CLARABEL", tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
     assert ours.objective == pytest.approx(model.value, rel=1e-6)
     assert ours.xi == 0.0 and ours.omega.shape == (2,)
@@ -219,7 +220,7 @@ def test_other_cvxpy_back_end_agrees():
     x, y, A = ramp_data()
     problem = LassoProblem(A, y, 0.05)
     clarabel = solve_reference(problem)
-    scs = solve_reference(problem, solver="SCS", tol=1e-9)
+    scs = solve_reference(problem, cvxpy_solver="SCS", tol=1e-9)
     assert scs.solver == "reference/SCS"
     assert scs.objective == pytest.approx(clarabel.objective, rel=1e-5)
 

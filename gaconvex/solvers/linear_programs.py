@@ -1,6 +1,7 @@
-"""Linear programs for the beta -> 0 limit and for sparse (vertex) Lasso solutions.
+"""Linear programs: the beta -> 0 limit, sparse (vertex) Lasso solutions, and the exact Lasso
+of the piecewise-linear losses.
 
-Both are the LP
+The first two are the LP
 
     min ||z||_1   s.t.   A z + xi 1 + U omega = b,      z = z+ - z-,  z+, z- >= 0,  xi, omega free,
 
@@ -13,6 +14,11 @@ most N nonzeros among (z+, z-, xi, omega), hence m* = ||z||_0 <= N (000 spec Sec
 - ``sparsify``: b = y_hat, the fit of a Lasso solution. The fit is the same for every
   solution (002 Lemma E.2), so the LP picks a vertex of the solution set Phi*(beta)
   (002 Prop. E.3) with the same fit and the same (or smaller, by solver tolerance) ||z||_1.
+- ``solve_piecewise_linear``: the Lasso of the pinball (and l1) loss is itself an LP: with the
+  error y - y_hat = e+ - e- (e+, e- >= 0) the objective is beta_t 1^T (z+ + z-) +
+  sum_i w_i (tau e+_i + (1 - tau) e-_i) subject to A z + xi 1 + U omega + e+ - e- = y.  Its
+  vertex is exact (an interior point leaves a degenerate LP's support blurred), and the
+  equality marginals give the dual lambda = -marginals in the box w [-tau, 1 - tau].
 """
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ from ._polish import best_point, kkt_solve
 from .problem import LassoProblem
 from .solution import LassoSolution
 
-__all__ = ["min_norm", "sparsify"]
+__all__ = ["min_norm", "solve_min_norm", "solve_piecewise_linear", "sparsify"]
 
 
 def min_norm(A, y, *, intercept: bool = True, unpenalized=None, tol: float = 1e-9) -> LassoSolution:
@@ -36,7 +42,13 @@ def min_norm(A, y, *, intercept: bool = True, unpenalized=None, tol: float = 1e-
     1^T mu = 0, U^T mu = 0, so -mu^T y = ||z||_1; mu is the limit of lambda*/beta_t as
     beta_t -> 0. Raises ``GaconvexError`` when y is not in the range of [A, 1, U].
     """
-    problem = LassoProblem(A, y, 0.0, intercept=intercept, unpenalized=unpenalized)
+    return solve_min_norm(LassoProblem(A, y, 0.0, intercept=intercept, unpenalized=unpenalized),
+                          tol=tol)
+
+
+def solve_min_norm(problem: LassoProblem, *, tol: float = 1e-9) -> LassoSolution:
+    """:func:`min_norm` for the A, y, intercept and U of ``problem`` (the beta_t -> 0 limit of
+    its Lasso; the weights do not matter for interpolation)."""
     start = time.perf_counter()
     z, xi, omega, mu, status = _min_l1_fit(problem, problem.y, tol, "min_norm")
     return LassoSolution(
@@ -62,15 +74,14 @@ def sparsify(problem: LassoProblem, solution: LassoSolution, *, tol: float = 1e-
     columns, with [1, U], are linearly independent at a vertex), kept if not worse.
     """
     start = time.perf_counter()
-    A = problem.dense_dictionary()
     target = problem.fitted(solution.z, solution.xi, solution.omega)
     z, xi, omega, _, status = _min_l1_fit(problem, target, tol, "sparsify")
-    if problem.loss == "squared" and problem.beta_t > 0:
+    if problem.datafit.smooth and problem.beta_t > 0:
         support = np.flatnonzero(z)
         vertex = (z, xi, omega)
-        z, xi, omega = best_point(problem, [vertex, kkt_solve(problem, A, support, np.sign(z[support]))])
+        z, xi, omega = best_point(problem, [vertex, kkt_solve(problem, support, np.sign(z[support]))])
     fitted = problem.fitted(z, xi, omega)
-    dual = fitted - problem.y if problem.loss == "squared" else solution.dual
+    dual = problem.datafit.gradient(fitted - problem.y) if problem.datafit.smooth else solution.dual
     return LassoSolution(
         z=z,
         xi=xi,
@@ -85,8 +96,30 @@ def sparsify(problem: LassoProblem, solution: LassoSolution, *, tol: float = 1e-
     )
 
 
-def _min_l1_fit(problem: LassoProblem, target: np.ndarray, tol: float, caller: str):
-    """Solve the LP of the module docstring for b = target with HiGHS; return z, xi, omega, mu, status."""
+def solve_piecewise_linear(problem: LassoProblem, *, tol: float = 1e-9) -> LassoSolution:
+    """The exact Lasso of a piecewise-linear loss (pinball, l1) as an LP (module docstring)."""
+    start = time.perf_counter()
+    z, xi, omega, lam, status = _min_l1_fit(problem, problem.y, tol, "the pinball Lasso",
+                                            with_loss=True)
+    return LassoSolution(
+        z=z,
+        xi=xi,
+        omega=omega,
+        objective=problem.objective(z, xi, omega),
+        fitted=problem.fitted(z, xi, omega),
+        dual=problem.datafit.clip(lam),
+        status=status,
+        solver="linear_program/highs",
+        solve_time=time.perf_counter() - start,
+    )
+
+
+def _min_l1_fit(problem: LassoProblem, target: np.ndarray, tol: float, caller: str, *,
+                with_loss: bool = False):
+    """Solve the LP of the module docstring for b = target with HiGHS (``with_loss``: the
+    pinball Lasso LP, costs beta_t on z and the loss box on e+-); return z, xi, omega, mu,
+    status."""
+    import scipy.sparse as sparse
     from scipy.optimize import linprog
 
     A = problem.dense_dictionary()
@@ -94,11 +127,16 @@ def _min_l1_fit(problem: LassoProblem, target: np.ndarray, tol: float, caller: s
     n, p = A.shape
     k = B.shape[1]
     scale = float(np.max(np.abs(target))) or 1.0  # the LP is solved for b / scale
-    c = np.concatenate([np.ones(2 * p), np.zeros(k)])
+    blocks = [sparse.csr_matrix(A), sparse.csr_matrix(-A), sparse.csr_matrix(B)]
+    costs = [np.ones(2 * p) * (problem.beta_t if with_loss else 1.0), np.zeros(k)]
     bounds = [(0, None)] * (2 * p) + [(None, None)] * k
+    if with_loss:  # e+ costs w tau (= -low), e- costs w (1 - tau) (= high)
+        blocks += [sparse.identity(n, format="csr"), -sparse.identity(n, format="csr")]
+        costs += [-problem.datafit.low(n), problem.datafit.high(n)]
+        bounds += [(0, None)] * (2 * n)
     result = linprog(
-        c,
-        A_eq=np.hstack([A, -A, B]),
+        np.concatenate(costs),
+        A_eq=sparse.hstack(blocks, format="csr"),
         b_eq=target / scale,
         bounds=bounds,
         method="highs",
@@ -116,7 +154,7 @@ def _min_l1_fit(problem: LassoProblem, target: np.ndarray, tol: float, caller: s
         raise GaconvexError(f"{caller}: HiGHS did not solve the LP ({result.message}); rescale A.")
     x = result.x * scale
     z = x[:p] - x[p:2 * p]
-    free = x[2 * p:]
+    free = x[2 * p:2 * p + k]
     xi = float(free[0]) if problem.intercept else 0.0
     omega = free[1:] if problem.intercept else free
     mu = -np.asarray(result.eqlin.marginals, dtype=np.float64)

@@ -1,0 +1,261 @@
+"""The pipeline, wired once: data -> dictionary -> Lasso problem -> solver -> certificate ->
+network.
+
+:func:`convex_fit` is the one place where the steps meet; the command line, the examples and
+the estimators call it.  It validates the data (:mod:`gaconvex.data`), merges tied inputs
+exactly (weights, so the certificate speaks about the user's data), builds the architecture's
+dictionary on the distinct points, forms the Lasso with beta~ from the architecture, solves
+it (``solve``, exactly rescaled), certifies the solution (:func:`gaconvex.certify.certify`)
+and hands back a :class:`ConvexFit` that predicts every original point and rebuilds the torch
+network on demand.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from ._validation import GaconvexError
+from .data import TiedData, as_points, as_sample_weight, as_targets, merge_ties, unique_rows
+
+__all__ = ["convex_fit", "ConvexFit", "ActiveFeature"]
+
+
+@dataclass(frozen=True)
+class ActiveFeature:
+    """One selected column: its coefficient, the unit behind it and its exact breakpoints."""
+
+    index: int
+    coefficient: float
+    info: object  # gaconvex.dictionaries.ColumnInfo
+    breakpoints: tuple  # gaconvex.symbolic.Breakpoint (1-D families)
+
+    def __str__(self) -> str:
+        kinks = ", ".join(f"{float(b):.6g} ({b.label})" for b in self.breakpoints)
+        anchors = ", ".join(f"{a:.6g}" for a in self.info.anchor_values)
+        signs = f", signs {self.info.signs}" if self.info.signs else ""
+        return (f"z = {self.coefficient:+.6g}: {self.info.bias_kind} feature, anchors "
+                f"({anchors}){signs}; breakpoints {kinks or 'none'}")
+
+
+@dataclass
+class ConvexFit:
+    """The globally optimal network of a convex fit, with everything that proves it.
+
+    Attributes
+    ----------
+    architecture, beta : the network and the training regularization (beta~ =
+        ``architecture.beta_tilde(beta)``).
+    data : :class:`gaconvex.data.TiedData`, the user's points and the merged Lasso rows.
+    dictionary : the Lasso dictionary on the rows (:class:`gaconvex.dictionaries.Dictionary`).
+    problem, solution : the Lasso and its solution (rows of ``data.rows``).
+    certificate : :class:`gaconvex.certify.FitCertificate` (None with ``certify=False``).
+    timings : seconds per step.
+    """
+
+    architecture: object
+    beta: float
+    data: TiedData
+    dictionary: object
+    problem: object
+    solution: object
+    certificate: object
+    timings: dict = field(default_factory=dict)
+
+    # -- the model --------------------------------------------------------------------------------
+    @property
+    def coef_(self) -> np.ndarray:
+        return self.solution.z
+
+    @property
+    def intercept_(self) -> float:
+        return self.solution.xi
+
+    @property
+    def support(self) -> np.ndarray:
+        return self.solution.support
+
+    def predict(self, X) -> np.ndarray:
+        """The fitted function sum_i z_i f_i(x) + xi + omega^T x on new points (numpy)."""
+        D, sol = self.dictionary, self.solution
+        X = as_points(X, "X", dim=D.dim)
+        idx = self.support
+        out = np.full(X.shape[0], float(sol.xi))
+        if idx.size:
+            out += D.evaluate(X, columns=idx) @ sol.z[idx]
+        if D.unpenalized.shape[1]:
+            out += D.unpenalized_at(X) @ sol.omega
+        return out
+
+    @property
+    def fitted(self) -> np.ndarray:
+        """Predictions at the user's points, in the user's order."""
+        data = self.data
+        out = np.empty(len(data.X))
+        live = data.inverse >= 0
+        out[live] = self.solution.fitted[data.inverse[live]]
+        if not live.all():
+            out[~live] = self.predict(data.X[~live])
+        return out
+
+    @property
+    def objective(self) -> float:
+        """The training objective on the user's data: sum_i w_i ell(y_i - y_hat_i) +
+        beta~ ||z||_1 (= the network's objective (1.1)); ||z||_1 for beta = 0."""
+        penalty = float(np.abs(self.solution.z).sum())
+        if self.beta == 0:
+            return penalty
+        data = self.data
+        loss = self.problem.datafit.with_weights(data.weights).value(self.fitted - data.y)
+        return loss + self.problem.beta_t * penalty
+
+    @cached_property
+    def network(self):
+        """The reconstructed torch network (002 Def. B.3), checked against beta~ by KKT."""
+        from .networks import reconstruct
+
+        return reconstruct(self.dictionary, self.solution, self.beta)
+
+    def network_objective(self) -> float:
+        """Objective (1.1) of :attr:`network` on the user's data (equals :attr:`objective`)."""
+        from .networks import training_objective
+
+        if self.beta == 0:
+            raise GaconvexError("beta = 0 has no training objective; objective is ||z||_1.")
+        data = self.data
+        X = data.X[:, 0] if data.X.shape[1] == 1 else data.X
+        return float(training_objective(self.network, X, data.y, self.beta,
+                                        sample_weight=data.weights,
+                                        loss=self.problem.datafit, tau=self.problem.tau).item())
+
+    def features(self) -> list[ActiveFeature]:
+        """The selected columns, largest |z| first, with their labelled breakpoints."""
+        from .symbolic import breakpoints
+
+        idx = self.support[np.argsort(-np.abs(self.solution.z[self.support]))]
+        out = []
+        for i in idx:
+            info = self.dictionary.column_info(int(i))
+            kinks = tuple(breakpoints(info.family, info.anchor_values, info.signs))
+            out.append(ActiveFeature(int(i), float(self.solution.z[i]), info, kinks))
+        return out
+
+    # -- reports ----------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        ok = "not certified" if self.certificate is None else f"certified={self.certificate.ok()}"
+        return (f"ConvexFit({self.architecture}, beta={self.beta:g}, N={len(self.data.X)}, "
+                f"objective={self.objective:.10g}, m*={self.support.size}, {ok})")
+
+    def summary(self) -> str:
+        lines = [repr(self), f"  data: {len(self.data.X)} points"
+                 + (f"; {self.data.report()}" if self.data.report() else "")]
+        lines.append(f"  dictionary: {self.dictionary!r}")
+        lines.append(f"  Lasso: {self.problem!r}")
+        lines.append(f"  solution: {self.solution!r}")
+        lines.append(f"  training objective on the user's data: {self.objective:.12g}"
+                     + (f" (Lasso rows {self.solution.objective:.12g} + tie constant "
+                        f"{self.data.constant:.6g})" if self.data.constant else ""))
+        if self.certificate is not None:
+            lines.append("  " + self.certificate.summary().replace("\n", "\n  "))
+        if self.timings:
+            lines.append("  timings: " + ", ".join(f"{k} {v:.3g} s" for k, v in self.timings.items()))
+        return "\n".join(lines)
+
+    def plot(self, ax=None, *, title: str | None = None):
+        """The fitted function (1-D) over the data with the labelled breakpoints of its
+        features (:func:`gaconvex.plotting.plot_fit`)."""
+        from .plotting import plot_fit
+
+        if self.dictionary.dim != 1:
+            raise GaconvexError("plot() draws 1-D fits; this fit has "
+                                f"{self.dictionary.dim}-dimensional inputs.")
+        kinks = {float(b): b.label.split(" ")[0] for f in self.features() for b in f.breakpoints}
+        return plot_fit(self.data.X[:, 0], self.data.y, {"convex fit (global optimum)": self.predict},
+                        breakpoints=sorted(kinks.items()), ax=ax,
+                        title=title or f"{self.architecture}, beta = {self.beta:g}")
+
+
+def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_weight=None,
+               solver: str = "auto", max_columns: int | None = None, seed=None,
+               dense: bool = True, backend: str = "numba", device=None, deduplicate: bool = True,
+               memory_limit: float | None = None, sparse: bool = False, certify: bool = True,
+               solver_options: dict | None = None) -> ConvexFit:
+    """Fit ``architecture`` to (X, y) exactly, by its convex Lasso (002 Thm 3.11; the one
+    pipeline of gaconvex).
+
+    Parameters
+    ----------
+    X : (n,) or (n, d) inputs; y : (n,) targets; beta >= 0 the training regularization of
+        (1.1) (beta = 0: the minimum-norm interpolation limit, 002 (C.1)).
+    architecture : gaconvex.symbolic.Architecture, e.g. ``architecture("abs", 3)``.
+    loss, tau : the datafit (default squared; "quantile" with tau models the tau-quantile).
+    sample_weight : (n,) weights >= 0 (zero-weight points are dropped and reported).
+    solver : "auto", "reference", "min_norm" or any registered solver; ``solver_options`` go to it.
+    max_columns, seed : sample the library uniformly when it is larger (002 Sec. 4).
+    dense, backend, device, deduplicate, memory_limit : how the dictionary is built and stored
+        (:func:`gaconvex.dictionaries.library_1d`).
+    sparse : post-process to a vertex solution (m* <= N).
+    certify : run the certificates (Lasso gap and KKT; completeness search where it exists).
+
+    Tied inputs are merged with weights (squared loss: weighted mean targets, exact up to a
+    constant the objective adds back; other losses: equal input-target pairs), so
+    :attr:`ConvexFit.objective` is the objective on the user's points.
+    """
+    from .dictionaries import DEFAULT_MEMORY_LIMIT, build_dictionary
+    from .solvers import LassoProblem, solve
+    from .solvers.datafits import make_datafit
+    from .symbolic import Architecture
+
+    if not isinstance(architecture, Architecture):
+        raise GaconvexError(
+            f"architecture must be a gaconvex.symbolic.Architecture, got "
+            f"{type(architecture).__name__}; build one with gaconvex.symbolic.architecture('abs', 3).")
+    beta = _check_beta(beta)
+    timings = {}
+    start = time.perf_counter()
+    datafit = make_datafit(*((loss,) if loss is not None else ()), tau=tau)
+    points = as_points(X, "X", dim=architecture.dim)
+    targets = as_targets(y, len(points))
+    weights = as_sample_weight(sample_weight, len(points))
+    data = merge_ties(points, targets, weights, quadratic=datafit.quadratic)
+    distinct, to_distinct = unique_rows(data.rows)
+    if len(distinct) < 2:
+        raise GaconvexError(f"the data have {len(distinct)} distinct input(s) of positive weight; "
+                            "a network fit needs at least 2.")
+    timings["data"] = time.perf_counter() - start
+    start = time.perf_counter()
+    dictionary = build_dictionary(
+        distinct, architecture, backend=backend, device=device, dense=dense,
+        deduplicate=deduplicate and dense, max_columns=max_columns, seed=seed,
+        memory_limit=DEFAULT_MEMORY_LIMIT if memory_limit is None else memory_limit)
+    if len(distinct) < len(data.rows):  # rows repeat an input (ties with other targets)
+        dictionary = dictionary.rows(to_distinct)
+    timings["dictionary"] = time.perf_counter() - start
+    start = time.perf_counter()
+    uniform = np.all(data.w_rows == 1.0)
+    problem = LassoProblem.from_dictionary(dictionary, data.y_rows, beta, loss=datafit,
+                                           sample_weight=None if uniform else data.w_rows)
+    solution = solve(problem, solver, sparse=sparse, **(solver_options or {}))
+    timings["solve"] = time.perf_counter() - start
+    certificate = None
+    if certify:
+        from .certify import certify as certify_fit
+
+        start = time.perf_counter()
+        certificate = certify_fit(dictionary, problem, solution)
+        timings["certify"] = time.perf_counter() - start
+    return ConvexFit(architecture, beta, data, dictionary, problem, solution, certificate, timings)
+
+
+def _check_beta(beta) -> float:
+    import numbers
+
+    if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real):
+        raise GaconvexError(f"beta must be a real number >= 0, got {type(beta).__name__} {beta!r}.")
+    beta = float(beta)
+    if not np.isfinite(beta) or beta < 0:
+        raise GaconvexError(f"beta must be finite and >= 0, got {beta}; beta = 0 gives the "
+                            "minimum-norm interpolation limit (002 (C.1)).")
+    return beta
