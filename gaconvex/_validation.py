@@ -11,6 +11,7 @@ __all__ = [
     "GaconvexError",
     "GaconvexWarning",
     "as_float_array",
+    "as_real",
     "check_finite",
     "check_points_1d",
     "check_targets",
@@ -26,12 +27,27 @@ class GaconvexWarning(UserWarning):
     """A result that was computed but deserves attention (divergence, a reported reduction)."""
 
 
-def as_float_array(a, name: str, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
-    """Convert ``a`` to a float64 array, checking its number of dimensions and finiteness."""
+_KINDS = {"b": "booleans", "U": "strings", "S": "bytes", "O": "Python objects", "M": "dates",
+          "m": "time deltas", "c": "complex numbers", "V": "records"}
+
+
+def as_real(a, name: str) -> np.ndarray:
+    """``a`` as a float64 array; strings, booleans, objects and complex numbers are refused
+    (numpy would silently turn "1" and True into 1.0)."""
     try:
-        arr = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+        raw = np.asarray(a)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
         raise GaconvexError(f"{name} must be numeric, got {type(a).__name__}: {exc}") from exc
+    if raw.dtype.kind not in "iuf":
+        kind = _KINDS.get(raw.dtype.kind, str(raw.dtype))
+        raise GaconvexError(f"{name} must be numeric (real numbers), got {kind} (dtype "
+                            f"{raw.dtype}); convert it to floats first (e.g. pandas.to_numeric).")
+    return raw.astype(np.float64)
+
+
+def as_float_array(a, name: str, *, ndim: int | tuple[int, ...] | None = None) -> np.ndarray:
+    """Convert ``a`` to a float64 array, checking its type, number of dimensions and finiteness."""
+    arr = as_real(a, name)
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
@@ -61,7 +77,7 @@ def check_points_1d(x, name: str = "x", *, min_points: int = 2) -> np.ndarray:
     (002, Sec. 1.2) assumes x_1 > x_2 > ... > x_N; the message lists the duplicates and
     says how to merge them.
     """
-    arr = np.asarray(x, dtype=np.float64) if not isinstance(x, np.ndarray) else x.astype(np.float64)
+    arr = as_real(x, name)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -102,7 +118,7 @@ def check_memory(n_rows: int, n_cols: int, limit_bytes: float | None, what: str)
     need = 8.0 * n_rows * n_cols
     if need > limit_bytes:
         raise GaconvexError(
-            f"{what} would need {need / 2**30:.2f} GiB as a dense float64 matrix "
-            f"({n_rows} x {n_cols}), above the memory limit of {limit_bytes / 2**30:.2f} GiB. "
+            f"{what} would need {need / 2**30:.3g} GiB as a dense float64 matrix "
+            f"({n_rows} x {n_cols}), above the memory limit of {limit_bytes / 2**30:.3g} GiB. "
             "Raise memory_limit, sample columns (max_columns=...), use the matrix-free dictionary (dense=False), or use fewer points."
         )

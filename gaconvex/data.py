@@ -17,22 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import GaconvexError, check_finite
+from ._validation import GaconvexError, as_real, check_finite
 
 __all__ = ["as_points", "as_targets", "as_sample_weight", "TiedData", "merge_ties", "unique_rows",
            "merge_duplicate_points"]
-
-
-def _numeric(a, name: str) -> np.ndarray:
-    """``a`` as a float64 array; strings, booleans and objects are refused (no silent casts)."""
-    raw = np.asarray(a)
-    if raw.dtype.kind not in "iuf":
-        kind = {"b": "booleans", "U": "strings", "S": "bytes", "O": "Python objects",
-                "M": "dates", "m": "time deltas", "c": "complex numbers"}.get(raw.dtype.kind,
-                                                                           str(raw.dtype))
-        raise GaconvexError(f"{name} must hold real numbers, got {kind} (dtype {raw.dtype}); "
-                            "convert the column to floats first (e.g. pandas.to_numeric).")
-    return raw.astype(np.float64)
 
 
 def _check_rows_finite(arr: np.ndarray, name: str) -> None:
@@ -46,7 +34,7 @@ def _check_rows_finite(arr: np.ndarray, name: str) -> None:
 
 def as_points(X, name: str = "X", *, dim: int | None = None) -> np.ndarray:
     """Points as a finite (n, d) float64 array; a vector (n,) is n points of dimension 1."""
-    arr = _numeric(X, name)
+    arr = as_real(X, name)
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
@@ -61,7 +49,7 @@ def as_points(X, name: str = "X", *, dim: int | None = None) -> np.ndarray:
 
 def as_targets(y, n: int, name: str = "y") -> np.ndarray:
     """Targets as a finite (n,) float64 vector (an (n, 1) column is accepted)."""
-    arr = _numeric(y, name)
+    arr = as_real(y, name)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -77,7 +65,7 @@ def as_sample_weight(w, n: int) -> np.ndarray:
     """Sample weights: finite, >= 0, one per point, with a positive sum (None: all ones)."""
     if w is None:
         return np.ones(n)
-    arr = _numeric(w, "sample_weight").reshape(-1) if np.ndim(w) else np.full(n, float(w))
+    arr = as_real(w, "sample_weight").reshape(-1) if np.ndim(w) else np.full(n, float(w))
     if arr.shape[0] != n:
         raise GaconvexError(f"sample_weight has {arr.shape[0]} entries for {n} points.")
     check_finite(arr, "sample_weight")

@@ -253,8 +253,8 @@ def test_results_come_back_in_the_users_order():
 # -- bad input: one clear sentence naming the problem and the fix --------------------------------
 
 @pytest.mark.parametrize("x, message", [
-    (np.array(["1", "2", "3"]), "real numbers, got strings"),
-    (np.array([True, False, True]), "real numbers, got booleans"),
+    (np.array(["1", "2", "3"]), r"real numbers\), got strings"),
+    (np.array([True, False, True]), r"real numbers\), got booleans"),
     (np.array([1.0, np.nan, 2.0]), r"NaN or infinite values in 1 row\(s\), rows \[1\]"),
     (np.ones((3, 2)), "dimension 2, expected 1"),
     (np.array([1.0, 1.0, 1.0]), "1 distinct input"),

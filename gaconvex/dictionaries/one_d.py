@@ -43,8 +43,8 @@ def _check_metadata(library, n: int, budget, limit) -> None:
     if need > limit:
         raise GaconvexError(
             f"the {library.architecture} library on {n} points has {library.size(n):,} raw "
-            f"columns; their metadata alone needs {need / 2**30:.1f} GiB, above the memory limit "
-            f"of {limit / 2**30:.1f} GiB. Sample the library (max_columns=...), use fewer points, "
+            f"columns; their metadata alone needs {need / 2**30:.3g} GiB, above the memory limit "
+            f"of {limit / 2**30:.3g} GiB. Sample the library (max_columns=...), use fewer points, "
             "or raise memory_limit.")
 
 

@@ -175,7 +175,9 @@ def test_sampling_beyond_max_columns(rng):
 # -- bad input ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("x, match", [
     ([1.0, np.nan, 0.0], "non-finite"), ([1.0, np.inf], "non-finite"), ([1.0], "at least 2"),
-    ([1.0, 1.0, 0.0], "merge_duplicate_points"), (np.ones((3, 2)), "1-D data")])
+    ([1.0, 1.0, 0.0], "merge_duplicate_points"), (np.ones((3, 2)), "1-D data"),
+    (["1", "2"], "got strings"), ([True, False], "got booleans"),
+    (np.array([1.0, 2.0], dtype=object), "got Python objects")])
 def test_bad_points_raise(x, match):
     with pytest.raises(GaconvexError, match=match):
         two_layer_library(x)
@@ -185,6 +187,24 @@ def test_memory_limit_names_the_fix(rng):
     x = _points(rng, 40)
     with pytest.raises(GaconvexError, match="memory_limit"):
         deep_narrow_library(x, "relu", 4, memory_limit=1e6)
+    with pytest.raises(GaconvexError, match=r"max_columns=.*dense=False"):  # 164 MB dense
+        deep_narrow_library(x, "relu", 4, memory_limit=5e7)
+
+
+def test_matrix_free_metadata_too_large_is_refused_early():
+    """abs L = 4 on N = 2000 has 1.6e10 raw columns: matrix-free, the metadata alone would need
+    hundreds of GiB; refused before any allocation, pointing to max_columns."""
+    x = np.linspace(-1, 1, 2000)
+    with pytest.raises(GaconvexError, match=r"metadata alone needs .* GiB.*max_columns"):
+        deep_narrow_library(x, "abs", 4, dense=False)
+    D = deep_narrow_library(x, "abs", 4, dense=False, max_columns=10_000, seed=0)
+    assert D.sampled and D.n_columns == 10_000
+
+
+@pytest.mark.parametrize("depth", [13, 100])
+def test_depth_beyond_the_supported_maximum_is_refused(depth):
+    with pytest.raises(GaconvexError, match="above the supported maximum 12"):
+        deep_narrow_library([1.0, 0.0], "abs", depth)
 
 
 def test_merge_duplicate_points_reports_counts():
