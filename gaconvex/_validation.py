@@ -120,5 +120,6 @@ def check_memory(n_rows: int, n_cols: int, limit_bytes: float | None, what: str)
         raise GaconvexError(
             f"{what} would need {need / 2**30:.3g} GiB as a dense float64 matrix "
             f"({n_rows} x {n_cols}), above the memory limit of {limit_bytes / 2**30:.3g} GiB. "
-            "Raise memory_limit, sample columns (max_columns=...), use the matrix-free dictionary (dense=False), or use fewer points."
+            "Raise memory_limit, sample columns (max_columns=...), use the matrix-free "
+            "dictionary (storage='kernels'), or use fewer points."
         )

@@ -14,11 +14,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._validation import GaconvexError
 from .data import TiedData, as_points, as_sample_weight, as_targets, merge_ties, unique_rows
+
+if TYPE_CHECKING:
+    from .certify import FitCertificate
+    from .dictionaries import ColumnInfo, Dictionary
+    from .solvers import LassoProblem, LassoSolution
+    from .symbolic import Architecture, Breakpoint
 
 __all__ = ["convex_fit", "ConvexFit", "ActiveFeature"]
 
@@ -29,8 +36,8 @@ class ActiveFeature:
 
     index: int
     coefficient: float
-    info: object  # gaconvex.dictionaries.ColumnInfo
-    breakpoints: tuple  # gaconvex.symbolic.Breakpoint (1-D families)
+    info: ColumnInfo
+    breakpoints: tuple[Breakpoint, ...]
 
     def __str__(self) -> str:
         kinks = ", ".join(f"{float(b):.6g} ({b.label})" for b in self.breakpoints)
@@ -55,13 +62,13 @@ class ConvexFit:
     timings : seconds per step.
     """
 
-    architecture: object
+    architecture: Architecture
     beta: float
     data: TiedData
-    dictionary: object
-    problem: object
-    solution: object
-    certificate: object
+    dictionary: Dictionary
+    problem: LassoProblem
+    solution: LassoSolution
+    certificate: FitCertificate | None
     timings: dict = field(default_factory=dict)
 
     # -- the model --------------------------------------------------------------------------------
@@ -179,7 +186,8 @@ class ConvexFit:
 
 def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_weight=None,
                solver: str = "auto", max_columns: int | None = None, seed=None,
-               dense: bool = True, backend: str = "numba", device=None, deduplicate: bool = True,
+               storage: str = "dense", backend: str = "numba", device=None,
+               deduplicate: bool = True,
                memory_limit: float | None = None, sparse: bool = False, certify: bool = True,
                solver_options: dict | None = None) -> ConvexFit:
     """Fit ``architecture`` to (X, y) exactly, by its convex Lasso (002 Thm 3.11; the one
@@ -194,7 +202,7 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
     sample_weight : (n,) weights >= 0 (zero-weight points are dropped and reported).
     solver : "auto", "reference", "min_norm" or any registered solver; ``solver_options`` go to it.
     max_columns, seed : sample the library uniformly when it is larger (002 Sec. 4).
-    dense, backend, device, deduplicate, memory_limit : how the dictionary is built and stored
+    storage, backend, device, deduplicate, memory_limit : how the dictionary is built and stored
         (:func:`gaconvex.dictionaries.library_1d`).
     sparse : post-process to a vertex solution (m* <= N).
     certify : run the certificates (Lasso gap and KKT; completeness search where it exists).
@@ -227,8 +235,8 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
     timings["data"] = time.perf_counter() - start
     start = time.perf_counter()
     dictionary = build_dictionary(
-        distinct, architecture, backend=backend, device=device, dense=dense,
-        deduplicate=deduplicate and dense, max_columns=max_columns, seed=seed,
+        distinct, architecture, backend=backend, device=device, storage=storage,
+        deduplicate=deduplicate and storage == "dense", max_columns=max_columns, seed=seed,
         memory_limit=DEFAULT_MEMORY_LIMIT if memory_limit is None else memory_limit)
     if len(distinct) < len(data.rows):  # rows repeat an input (ties with other targets)
         dictionary = dictionary.rows(to_distinct)

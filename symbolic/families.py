@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Callable
 from gaconvex._validation import GaconvexError
 
 if TYPE_CHECKING:
+    from .activations import Activation
     from .architecture import Architecture
-    from .derivation import FeatureFamily
 
 __all__ = ["NetworkFamily", "FAMILIES", "register_family", "get_family", "default_family"]
 
@@ -45,7 +45,7 @@ class NetworkFamily:
     penalty_factor: int
     check: Callable[["Architecture"], None]
     features: Callable[["Architecture"], tuple]
-    default_midpoints: Callable[[object, int], bool] = lambda activation, depth: False
+    default_midpoints: Callable[["Activation", int], bool] = lambda activation, depth: False
 
     def tied_layers(self, depth: int) -> tuple:
         """One flag per hidden layer: tied magnitudes (for the torch network's parameters)."""

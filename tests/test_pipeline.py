@@ -228,7 +228,7 @@ def test_global_claim_needs_the_completeness_search():
 
 # -- storage is interchangeable ------------------------------------------------------------------
 
-@pytest.mark.parametrize("options", [{"dense": False}, {"backend": "torch"},
+@pytest.mark.parametrize("options", [{"storage": "kernels"}, {"backend": "torch"},
                                      {"backend": "numpy", "deduplicate": False}], ids=str)
 def test_column_stores_give_the_same_fit(options):
     x, y = _base()

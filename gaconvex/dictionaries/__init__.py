@@ -8,12 +8,12 @@ solvers it feeds.
 from gaconvex.data import merge_duplicate_points
 
 from .library import Block, ColumnInfo, DeduplicationReport, Dictionary, deduplicate_columns
-from .one_d import (DEFAULT_MEMORY_LIMIT, deep_narrow_library, library_1d, symmetrized_library,
-                    two_layer_library)
+from .one_d import (DEFAULT_MEMORY_LIMIT, STORAGES, deep_narrow_library, library_1d,
+                    symmetrized_library, two_layer_library)
 from .storage import DenseColumns, KernelColumns, TorchColumns
 
 __all__ = ["Block", "ColumnInfo", "DeduplicationReport", "Dictionary", "deduplicate_columns",
-           "DEFAULT_MEMORY_LIMIT", "DenseColumns", "KernelColumns", "TorchColumns",
+           "DEFAULT_MEMORY_LIMIT", "STORAGES", "DenseColumns", "KernelColumns", "TorchColumns",
            "build_dictionary", "deep_narrow_library", "library_1d", "merge_duplicate_points",
            "symmetrized_library", "two_layer_library"]
 

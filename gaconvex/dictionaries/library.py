@@ -359,7 +359,7 @@ def deduplicate_columns(dictionary: Dictionary, *, rtol: float = 1e-10) -> Dicti
     """
     if dictionary.matrix_free:
         raise GaconvexError("deduplication compares evaluated columns; a matrix-free dictionary "
-                            "has none. Build it dense (dense=True) or skip deduplicate.")
+                            "has none. Build it dense (storage='dense') or skip deduplicate.")
     A = dictionary.to_dense()
     n, n_raw = A.shape
     col_max = np.maximum(A.max(axis=0), -A.min(axis=0)) if A.size else np.zeros(n_raw)

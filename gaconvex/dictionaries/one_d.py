@@ -18,9 +18,11 @@ from .library import Block, Dictionary, deduplicate_columns
 from .storage import DenseColumns, KernelColumns, TorchColumns
 
 __all__ = ["library_1d", "two_layer_library", "deep_narrow_library", "symmetrized_library",
-           "merge_duplicate_points", "DEFAULT_MEMORY_LIMIT"]
+           "merge_duplicate_points", "DEFAULT_MEMORY_LIMIT", "STORAGES"]
 
 DEFAULT_MEMORY_LIMIT = 4 * 2**30  # bytes of dense float64 dictionary; raise with memory_limit=
+#: Where a library's columns live (gaconvex.dictionaries.storage).
+STORAGES = ("dense", "kernels")
 
 
 def _anchor_tuples(n: int, k: int, max_columns: int | None, n_signs: int, rng):
@@ -50,7 +52,7 @@ def _check_metadata(library, n: int, budget, limit) -> None:
 
 def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = True,
                max_columns: int | None = None, memory_limit: float | None = DEFAULT_MEMORY_LIMIT,
-               seed=None, device=None, dense: bool = True) -> Dictionary:
+               seed=None, device=None, storage: str = "dense") -> Dictionary:
     """The Lasso dictionary of ``architecture`` on 1-D points ``x`` (002 Table 3.1, Def. 3.10).
 
     Columns: for each family of ``derive(architecture)``, every anchor tuple (j_1, ..., j_k) of
@@ -61,8 +63,9 @@ def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = T
     ``deduplicate`` the zero and repeated columns are removed and reported in
     ``dictionary.report`` (nothing is dropped silently).  ``backend`` is the kernel backend
     ("numba", "numpy" or "torch"); with "torch" a dense dictionary stays a tensor on ``device``.
-    ``dense=False`` stores no matrix: products run matrix-free through the kernels (no
-    deduplication, which needs the columns; the memory limit then applies to the metadata).
+    ``storage`` (one of :data:`STORAGES`): "dense" evaluates the matrix once; "kernels" stores no
+    matrix, products run matrix-free through the kernels (no deduplication, which needs the
+    columns; the memory limit then applies to the metadata).
     """
     from gaconvex.symbolic import Architecture, derive
 
@@ -73,6 +76,9 @@ def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = T
     if architecture.dim != 1:
         raise GaconvexError(f"library_1d builds 1-D libraries; the architecture has dim="
                             f"{architecture.dim}.")
+    if storage not in STORAGES:
+        raise GaconvexError(f"storage must be one of {STORAGES}, got {storage!r}.")
+    dense = storage == "dense"
     xs = check_points_1d(x, "x")
     n = xs.size
     order = np.argsort(-xs, kind="stable")  # descending: x[order[0]] is x_1 of the paper

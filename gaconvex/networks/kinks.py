@@ -10,6 +10,7 @@ reflection, ... or "neither".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from gaconvex._validation import GaconvexError, as_float_array
 from gaconvex.symbolic import PiecewiseLinear, label_point
 
 from .modules import ParallelNetwork
+
+if TYPE_CHECKING:
+    import sympy
 
 __all__ = ["Kink", "NetworkKinks", "network_function", "breakpoints"]
 
@@ -29,7 +33,7 @@ class Kink:
     position: float
     label: str | None = None
     order: int | None = None
-    expression: object = None
+    expression: sympy.Expr | None = None
 
     def __str__(self) -> str:
         name = "" if self.label is None else f"  {self.label}"

@@ -187,7 +187,7 @@ def test_memory_limit_names_the_fix(rng):
     x = _points(rng, 40)
     with pytest.raises(GaconvexError, match="memory_limit"):
         deep_narrow_library(x, "relu", 4, memory_limit=1e6)
-    with pytest.raises(GaconvexError, match=r"max_columns=.*dense=False"):  # 164 MB dense
+    with pytest.raises(GaconvexError, match=r"max_columns=.*storage=.kernels."):  # 164 MB dense
         deep_narrow_library(x, "relu", 4, memory_limit=5e7)
 
 
@@ -196,8 +196,8 @@ def test_matrix_free_metadata_too_large_is_refused_early():
     hundreds of GiB; refused before any allocation, pointing to max_columns."""
     x = np.linspace(-1, 1, 2000)
     with pytest.raises(GaconvexError, match=r"metadata alone needs .* GiB.*max_columns"):
-        deep_narrow_library(x, "abs", 4, dense=False)
-    D = deep_narrow_library(x, "abs", 4, dense=False, max_columns=10_000, seed=0)
+        deep_narrow_library(x, "abs", 4, storage="kernels")
+    D = deep_narrow_library(x, "abs", 4, storage="kernels", max_columns=10_000, seed=0)
     assert D.sampled and D.n_columns == 10_000
 
 

@@ -19,7 +19,7 @@ ARCHS = [gs.architecture("relu", 2, skip=True), gs.architecture("abs", 3),
 def test_operator_products_equal_the_dense_matrix(rng, arch):
     x = rng.uniform(-2, 2, 6)
     D = library_1d(x, arch, deduplicate=False)
-    op = library_1d(x, arch, dense=False)
+    op = library_1d(x, arch, storage="kernels")
     assert isinstance(op, DictionaryOperator) and op.matrix_free
     A = D.to_dense()
     assert op.shape == A.shape
@@ -39,7 +39,7 @@ def test_matrix_free_lasso_equals_dense_lasso(rng):
     x, y = rng.uniform(-2, 2, 6), rng.standard_normal(6)
     arch = gs.architecture("abs", 3)
     dense = solve(LassoProblem.from_dictionary(library_1d(x, arch, deduplicate=False), y, 0.05))
-    free = solve(LassoProblem.from_dictionary(library_1d(x, arch, dense=False), y, 0.05))
+    free = solve(LassoProblem.from_dictionary(library_1d(x, arch, storage="kernels"), y, 0.05))
     assert free.objective == pytest.approx(dense.objective, rel=1e-9)
     np.testing.assert_allclose(free.fitted, dense.fitted, atol=1e-8)
     assert free.certificate.ok(1e-6)
@@ -52,7 +52,7 @@ def test_libraries_too_large_for_memory_stay_matrix_free(rng):
     arch = gs.architecture("relu", 4)
     with pytest.raises(GaconvexError, match="memory_limit"):
         library_1d(x, arch, memory_limit=1e8)
-    D = library_1d(x, arch, dense=False)
+    D = library_1d(x, arch, storage="kernels")
     op = D
     assert op.shape == (60, 8 * 60**3)
     r = rng.standard_normal(60)
