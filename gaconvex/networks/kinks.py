@@ -79,6 +79,9 @@ def network_function(net: ParallelNetwork, weight_tol: float = 1e-6):
     """
     if net.batch_shape:
         raise GaconvexError("network_function reads one network; select(r) a batch entry first.")
+    if net.in_features != 1:
+        raise GaconvexError(f"kinks are breakpoints of a function of one input; this network has "
+                            f"{net.in_features} inputs (its breaklines are planes).")
     out = net.output_weights.detach().cpu().numpy()
     keep = np.flatnonzero(np.abs(out) > weight_tol * np.abs(out).max(initial=0.0))
     f = PiecewiseLinear.identity().affine(0.0 if net.omega is None else net.omega.item(),

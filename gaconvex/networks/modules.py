@@ -1,16 +1,18 @@
 """Torch models of the networks that the Lasso libraries stand for (002 Sec. 2).
 
-:class:`ParallelNetwork` is the parallel network of 002 eq. (2.3) (d = 1): m units, unit i a
-chain ``h <- sigma(h W^(i,l) + b^(i,l))`` of L - 1 hidden layers with a scalar last layer
-(m_{L-1} = 1), and
+:class:`ParallelNetwork` is the parallel network of 002 eq. (2.3) on inputs x in R^d
+(``in_features`` = d, default 1): m units, unit i a chain ``h <- sigma(h W^(i,l) + b^(i,l))`` of
+L - 1 hidden layers with a scalar last layer (m_{L-1} = 1), and
 
-    f_L(x) = xi + sum_i alpha_i s_i X^(i,L)(x) + omega x,
+    f_L(x) = xi + sum_i alpha_i s_i X^(i,L)(x) + omega^T x,
 
 with amplitudes s_i only for sign-determined activations (simplified network, 002 Def. D.2)
-and the skip term omega x only when asked for (002 Sec. 3.1).  Per-layer parameters are stacked
-over units, ``W_l`` of shape (m, m_{l-1}, m_l) and ``b_l`` of shape (m, 1, m_l), and every
-tensor may carry leading *batch* dimensions: a network with ``batch_shape == (R,)`` is R
-independent networks evaluated in one forward pass (how :func:`train_nonconvex` runs restarts).
+and the skip term omega^T x only when asked for (002 Sec. 3.1).  Per-layer parameters are
+stacked over units, ``W_l`` of shape (m, m_{l-1}, m_l) with m_0 = d and ``b_l`` of shape
+(m, 1, m_l), and every tensor may carry leading *batch* dimensions: a network with
+``batch_shape == (R,)`` is R independent networks evaluated in one forward pass (how
+:func:`train_nonconvex` runs restarts).  omega has shape (*batch, d), or (*batch,) for d = 1
+(the 1-D networks of 002, whose state is unchanged by the d-dimensional extension).
 
 :class:`StandardNetwork` is the fully connected network of 002 eq. (2.2); :func:`to_standard`
 converts a parallel network into it (002 App. A.1, with the index m_L corrected).
@@ -18,6 +20,7 @@ converts a parallel network into it (002 App. A.1, with the index m_L corrected)
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,7 +28,7 @@ import torch
 from torch import nn
 
 from gaconvex._validation import GaconvexError
-from gaconvex.symbolic import Activation, get_activation
+from gaconvex.symbolic import FAMILIES, Activation, get_activation
 
 __all__ = ["ParallelNetwork", "StandardNetwork", "to_standard", "activation_function"]
 
@@ -54,14 +57,71 @@ def _tensor(a, device=None) -> torch.Tensor:
     return torch.as_tensor(a, dtype=DTYPE, device=device)
 
 
-def _as_input(x, device) -> torch.Tensor:
-    """Inputs of shape (n,) or (n, 1) as a float64 vector (n,) on ``device``."""
+def _count(value, name: str, minimum: int, meaning: str) -> int:
+    """``value`` as an int >= ``minimum``, or a GaconvexError naming ``meaning`` and the fix."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise GaconvexError(f"{name} must be an integer >= {minimum} ({meaning}), got {value!r}; "
+                            f"pass {name} >= {minimum}.")
+    return int(value)
+
+
+def _as_input(x, device, in_features: int = 1) -> torch.Tensor:
+    """Inputs as float64 on ``device``: a vector (n,) for d = 1 (from shape (n,) or (n, 1)),
+    a matrix (n, d) for d = ``in_features`` > 1 (one point per row)."""
     x = _tensor(x, device)
-    if x.ndim == 2 and x.shape[1] == 1:
+    if in_features == 1 and x.ndim == 2 and x.shape[1] == 1:
         x = x[:, 0]
-    if x.ndim != 1:
-        raise GaconvexError(f"network inputs must have shape (n,) or (n, 1), got {tuple(x.shape)}.")
-    return x
+    expected_shape = x.ndim == 1 if in_features == 1 else x.shape[1:] == (in_features,)
+    if expected_shape:
+        return x
+    expected = "(n,) or (n, 1)" if in_features == 1 else f"(n, {in_features})"
+    raise GaconvexError(f"network inputs must have shape {expected} for in_features = "
+                        f"{in_features}, got {tuple(x.shape)}; pass one point per row, or build "
+                        "the network with in_features equal to the input dimension.")
+
+
+def _omega_shape(in_features: int) -> tuple:
+    """Shape of omega per network: () for d = 1 (the 1-D networks of 002), (d,) otherwise."""
+    return () if in_features == 1 else (in_features,)
+
+
+def _skip_weight(omega, in_features: int, device=None) -> torch.Tensor:
+    """``omega`` (d entries; a scalar for d = 1) as stored, shape :func:`_omega_shape`."""
+    w = _tensor(omega, device)
+    if w.numel() != in_features:
+        raise GaconvexError(f"omega must hold one skip weight per input coordinate "
+                            f"(in_features = {in_features}), got shape {tuple(w.shape)}; pass "
+                            f"an array of {in_features} entries.")
+    return w.reshape(_omega_shape(in_features))
+
+
+def _skip_term(omega: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """omega^T x for every point: omega * x for inputs (n,), x @ omega for inputs (n, d)."""
+    return omega[..., None] * x if x.ndim == 1 else (x @ omega[..., None])[..., 0]
+
+
+def _stack_units(units) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Per layer l, W^(i,l) and b^(i,l) stacked over units: (m, m_{l-1}, m_l) and (m, 1, m_l)."""
+    depth = len(units[0])
+    if any(len(u) != depth for u in units):
+        raise GaconvexError(f"all units must have the same number of layers, got "
+                            f"{sorted({len(u) for u in units})}; build every unit with the same "
+                            "architecture.")
+    weights, biases = [], []
+    for l in range(depth):
+        Ws, bs = [_tensor(u[l][0]) for u in units], [_tensor(u[l][1]) for u in units]
+        shapes = sorted({(tuple(W.shape), tuple(b.shape)) for W, b in zip(Ws, bs)})
+        W_shape, b_shape = shapes[0] if len(shapes) == 1 else (None, None)
+        fan_in = weights[-1].shape[-1] if weights else None
+        if (W_shape is None or len(W_shape) != 2 or b_shape != (1, W_shape[1])
+                or fan_in not in (None, W_shape[0])):
+            raise GaconvexError(
+                f"layer {l + 1} of the units has (W, b) shapes {shapes}; every unit needs W_l of "
+                f"shape (m_(l-1), m_l) (m_0 = d, m_(l-1) the previous width) and b_l of shape "
+                "(1, m_l), the same for all units.")
+        weights.append(torch.stack(Ws))
+        biases.append(torch.stack(bs))
+    return weights, biases
 
 
 class ParallelNetwork(nn.Module):
@@ -72,10 +132,10 @@ class ParallelNetwork(nn.Module):
     activation : Activation or name
         sigma of 002 eq. (2.1).
     widths : sequence of int
-        Hidden widths (m_1, ..., m_{L-1}); the last must be 1 (002 Sec. 2.2).  Deep narrow:
-        all 1 (002 Sec. 3); symmetrized: (2, 1) (002 Sec. 1.5 of the spec).
+        Hidden widths (m_1, ..., m_{L-1}), L >= 2; the last must be 1 (002 Sec. 2.2).  Deep
+        narrow: all 1 (002 Sec. 3); symmetrized: (2, 1) (002 Sec. 1.5 of the spec).
     m : int
-        Number of units m_L.
+        Number of units m_L >= 1.
     batch_shape : tuple
         ``()`` for one network, ``(R,)`` for R networks evaluated together.
     tied : sequence of bool, optional
@@ -86,7 +146,10 @@ class ParallelNetwork(nn.Module):
         Whether xi is trainable; default: not for sign-determined activations (002 Thm 3.11),
         where xi is a buffer fixed at 0.
     skip : bool
-        Add the unpenalized skip term omega x (002 Sec. 3.1).
+        Add the unpenalized skip term omega^T x (002 Sec. 3.1).
+    in_features : int
+        Input dimension d = m_0: inputs (n,) or (n, 1) for d = 1, (n, d) otherwise; W_1 has
+        shape (*batch, m, d, m_1) and omega (*batch, d), or (*batch,) for d = 1.
 
     All parameters start at zero (ones for amplitudes and tied patterns); use the named
     constructors :meth:`deep_narrow`, :meth:`symmetrized` and :meth:`from_units`.
@@ -94,13 +157,19 @@ class ParallelNetwork(nn.Module):
 
     def __init__(self, activation, widths: Sequence[int], m: int, *, batch_shape=(),
                  tied: Sequence[bool] | None = None, intercept: bool | None = None,
-                 skip: bool = False, device="cpu"):
+                 skip: bool = False, in_features: int = 1, device="cpu"):
         super().__init__()
         self.activation = get_activation(activation)
-        self.widths = tuple(int(w) for w in widths)
-        if not self.widths or self.widths[-1] != 1:
+        m = _count(m, "m", 1, "the number of units m_L; a network with no units is the "
+                   "constant xi")
+        self.in_features = _count(in_features, "in_features", 1, "the input dimension d")
+        self.widths = tuple(_count(w, "every hidden width", 1, "m_l") for w in widths)
+        if not self.widths:
+            raise GaconvexError("a parallel network needs depth L >= 2, i.e. at least one hidden "
+                                "layer; got widths=(); pass widths=(1,) for a 2-layer network.")
+        if self.widths[-1] != 1:
             raise GaconvexError(f"hidden widths must end with m_(L-1) = 1 (002 Sec. 2.2), "
-                                f"got {self.widths}.")
+                                f"got {self.widths}; append a width-1 layer.")
         self.tied = tuple(bool(t) for t in (tied or (False,) * len(self.widths)))
         if len(self.tied) != len(self.widths):
             raise GaconvexError(f"tied needs one flag per hidden layer ({len(self.widths)}), "
@@ -110,7 +179,7 @@ class ParallelNetwork(nn.Module):
                           else bool(intercept))
         self.skip = bool(skip)
         B, kw = self.batch_shape, dict(dtype=DTYPE, device=device)
-        fan_in = 1
+        fan_in = self.in_features
         for l, width in enumerate(self.widths, start=1):
             if self.tied[l - 1]:
                 self.register_buffer(f"pattern_{l}", torch.ones(*B, m, fan_in, width, **kw))
@@ -127,7 +196,8 @@ class ParallelNetwork(nn.Module):
             self.xi = nn.Parameter(torch.zeros(B, **kw))
         else:
             self.register_buffer("xi", torch.zeros(B, **kw))
-        self.omega = nn.Parameter(torch.zeros(B, **kw)) if self.skip else None
+        self.omega = (nn.Parameter(torch.zeros(B + _omega_shape(self.in_features), **kw))
+                      if self.skip else None)
 
     # -- structure ------------------------------------------------------------------------------
     @property
@@ -138,7 +208,7 @@ class ParallelNetwork(nn.Module):
     @property
     def effective_depth(self) -> int:
         """L~ of objective (1.1): L, or 2 for sign-determined activations (002 Remark D.1)."""
-        return 2 if self.activation.is_sign_determined else self.depth
+        return self.activation.effective_depth(self.depth)
 
     @property
     def n_units(self) -> int:
@@ -150,20 +220,22 @@ class ParallelNetwork(nn.Module):
 
     @property
     def family(self) -> str:
-        if all(w == 1 for w in self.widths):
-            return "deep_narrow"
-        if self.widths == (2, 1) and all(self.tied):
-            return "symmetrized"
+        """Name of the registered network family (``gaconvex.symbolic.FAMILIES``) with these
+        hidden widths and tied layers, or "parallel" for any other unit."""
+        for family in FAMILIES.values():
+            if (family.hidden_widths(self.depth) == self.widths
+                    and family.tied_layers(self.depth) == self.tied):
+                return family.name
         return "parallel"
 
     def _config(self) -> dict:
         return dict(activation=self.activation, widths=self.widths, tied=self.tied,
-                    intercept=self.intercept, skip=self.skip)
+                    intercept=self.intercept, skip=self.skip, in_features=self.in_features)
 
     # -- parameters -----------------------------------------------------------------------------
     @property
     def weights(self) -> list[torch.Tensor]:
-        """W^(i,l) stacked over units: shapes (*batch, m, m_{l-1}, m_l), l = 1..L-1."""
+        """W^(i,l) stacked over units: shapes (*batch, m, m_{l-1}, m_l), l = 1..L-1, m_0 = d."""
         out = []
         for l in range(1, self.depth):
             if self.tied[l - 1]:
@@ -198,53 +270,62 @@ class ParallelNetwork(nn.Module):
     # -- evaluation -----------------------------------------------------------------------------
     def unit_outputs(self, x) -> torch.Tensor:
         """X^(i,L)(x) for every unit: (*batch, m, n) (002 eq. 2.3, before the output weights)."""
-        h = _as_input(x, self.device).reshape(-1, 1)
+        x = _as_input(x, self.device, self.in_features)
+        h = x[:, None] if x.ndim == 1 else x
         for W, b in zip(self.weights, self.biases):
             h = activation_function(self.activation, h @ W + b)
         return h[..., 0]
 
     def forward(self, x) -> torch.Tensor:
-        """f_L(x) = xi + sum_i alpha_i s_i X^(i,L)(x) [+ omega x]: shape (*batch, n)."""
-        x = _as_input(x, self.device)
+        """f_L(x) = xi + sum_i alpha_i s_i X^(i,L)(x) [+ omega^T x]: shape (*batch, n)."""
+        x = _as_input(x, self.device, self.in_features)
         out = (self.unit_outputs(x) * self.output_weights[..., None]).sum(-2)
         out = out + self.xi[..., None]
         if self.omega is not None:
-            out = out + self.omega[..., None] * x
+            out = out + _skip_term(self.omega, x)
         return out
 
     # -- constructors -----------------------------------------------------------------------------
     @classmethod
     def deep_narrow(cls, m: int, depth: int, activation, *, skip: bool = False,
                     intercept: bool | None = None, bias_scale: float = 1.0,
-                    generator: torch.Generator | None = None, device="cpu") -> "ParallelNetwork":
-        """Random deep narrow network (002 Sec. 3): m units of width-1 layers, ``depth`` = L.
+                    in_features: int = 1, generator: torch.Generator | None = None,
+                    device="cpu") -> "ParallelNetwork":
+        """Random deep narrow network (002 Sec. 3): m >= 1 units of width-1 layers, ``depth`` =
+        L >= 2, on inputs in R^d (d = ``in_features``).
 
-        PyTorch's default ``nn.Linear`` initialization: inner weights U(-1, 1) (fan-in 1),
-        biases U(-1, 1) * ``bias_scale`` (match it to the data range), alpha U(-1/sqrt(m),
+        PyTorch's default ``nn.Linear`` initialization: weights of layer l U(-1/sqrt(m_{l-1}),
+        1/sqrt(m_{l-1})) (so W_1 ~ U(-1/sqrt(d), 1/sqrt(d)), the rest U(-1, 1)), biases the same
+        bound times ``bias_scale`` (match it to the data range), alpha U(-1/sqrt(m),
         1/sqrt(m)); xi = omega = 0, amplitudes 1.  Draws use ``generator`` on the CPU.
         """
+        depth = _count(depth, "depth", 2, "L, the hidden layers plus the output layer")
         return cls._random(activation, (1,) * (depth - 1), m, (False,) * (depth - 1), skip,
-                           intercept, bias_scale, generator, device)
+                           intercept, bias_scale, in_features, generator, device)
 
     @classmethod
     def symmetrized(cls, m: int, activation="relu", *, skip: bool = False,
                     intercept: bool | None = None, bias_scale: float = 1.0,
-                    generator: torch.Generator | None = None,
+                    in_features: int = 1, generator: torch.Generator | None = None,
                     device="cpu") -> "ParallelNetwork":
-        """Random symmetrized 3-layer network (002 Sec. 3): W^(i,1) in R^{1x2}, W^(i,2) in R^{2x1},
-        |W_1^(i,l)| = |W_2^(i,l)| enforced by tied layers (random +-1 pattern times a scalar)."""
+        """Random symmetrized 3-layer network (002 Sec. 3) with m >= 1 units: W^(i,1) in
+        R^{d x 2}, W^(i,2) in R^{2x1}, all entries of each W^(i,l) of one magnitude
+        (|W_1^(i,l)| = |W_2^(i,l)| for d = 1) by tied layers (random +-1 pattern times a
+        scalar)."""
         return cls._random(activation, (2, 1), m, (True, True), skip, intercept, bias_scale,
-                           generator, device)
+                           in_features, generator, device)
 
     @classmethod
-    def _random(cls, activation, widths, m, tied, skip, intercept, bias_scale, generator, device):
-        net = cls(activation, widths, m, tied=tied, intercept=intercept, skip=skip)
+    def _random(cls, activation, widths, m, tied, skip, intercept, bias_scale, in_features,
+                generator, device):
+        net = cls(activation, widths, m, tied=tied, intercept=intercept, skip=skip,
+                  in_features=in_features)
 
         def uniform(*shape, bound=1.0):
             return (2 * torch.rand(*shape, generator=generator, dtype=DTYPE) - 1) * bound
 
         state = {}
-        fan_in = 1
+        fan_in = net.in_features
         for l, width in enumerate(widths, start=1):
             bound = 1 / math.sqrt(fan_in)
             if tied[l - 1]:
@@ -259,12 +340,13 @@ class ParallelNetwork(nn.Module):
         return net.to(device)
 
     @classmethod
-    def from_units(cls, units, alpha, activation, *, xi: float = 0.0, omega: float | None = None,
+    def from_units(cls, units, alpha, activation, *, xi: float = 0.0, omega=None,
                    amplitudes=None, tied: Sequence[bool] | None = None,
                    intercept: bool | None = None, device="cpu") -> "ParallelNetwork":
         """Network whose unit i has layers ``units[i] = [(W_1, b_1), ..., (W_{L-1}, b_{L-1})]``
         (W_l of shape (m_{l-1}, m_l), b_l of shape (1, m_l), as ``FeatureFamily.unit`` returns)
-        and output weight ``alpha[i]``.  ``omega`` not None adds the skip term; a tied layer's
+        and output weight ``alpha[i]``.  The input dimension d = m_0 is W_1's first dimension.
+        ``omega`` not None (d entries; a scalar for d = 1) adds the skip term; a tied layer's
         entries must share one magnitude per unit.  ``intercept`` defaults to a trainable xi
         unless sigma is sign-determined and ``xi == 0``.
         """
@@ -272,12 +354,13 @@ class ParallelNetwork(nn.Module):
             raise GaconvexError("from_units needs at least one unit; a network with no units is "
                                 "the constant xi.")
         act = get_activation(activation)
-        weights = [torch.stack([_tensor(u[l][0]) for u in units]) for l in range(len(units[0]))]
-        biases = [torch.stack([_tensor(u[l][1]) for u in units]) for l in range(len(units[0]))]
+        weights, biases = _stack_units(units)
         widths = [W.shape[-1] for W in weights]
         if intercept is None:
             intercept = act.has_free_intercept or xi != 0
-        net = cls(act, widths, len(units), tied=tied, intercept=intercept, skip=omega is not None)
+        in_features = weights[0].shape[-2]
+        net = cls(act, widths, len(units), tied=tied, intercept=intercept,
+                  skip=omega is not None, in_features=in_features)
         state = {f"bias_{l}": b for l, b in enumerate(biases, start=1)}
         for l, W in enumerate(weights, start=1):
             if net.tied[l - 1]:
@@ -292,7 +375,7 @@ class ParallelNetwork(nn.Module):
         state["alpha"] = _tensor(alpha).reshape(-1)
         state["xi"] = _tensor(xi)
         if omega is not None:
-            state["omega"] = _tensor(omega)
+            state["omega"] = _skip_weight(omega, in_features)
         if amplitudes is not None:
             if net.amplitude is None:
                 raise GaconvexError(f"amplitudes exist for sign-determined activations only "
@@ -338,7 +421,8 @@ class ParallelNetwork(nn.Module):
         if any(n._config() != first._config() or n.n_units != first.n_units
                or n.batch_shape != () for n in networks):
             raise GaconvexError("stack needs unbatched networks with the same activation, "
-                                "widths, tied layers, intercept, skip and number of units.")
+                                "widths, tied layers, intercept, skip, in_features and number "
+                                "of units.")
         states = [n._state() for n in networks]
         stacked = {k: torch.stack([s[k] for s in states]) for k in states[0]}
         return first._rebuilt(stacked, (len(networks),))
@@ -352,7 +436,7 @@ class ParallelNetwork(nn.Module):
         if any(n._config() != first._config() or n.batch_shape != first.batch_shape
                for n in networks):
             raise GaconvexError("concatenate needs networks with the same activation, widths, "
-                                "tied layers, intercept, skip and batch shape.")
+                                "tied layers, intercept, skip, in_features and batch shape.")
         states = [n._state() for n in networks]
         dim = len(first.batch_shape)
         joined = {k: (sum(s[k] for s in states) if k in _GLOBAL
@@ -417,18 +501,21 @@ class ParallelNetwork(nn.Module):
         batch = f", batch_shape={self.batch_shape}" if self.batch_shape else ""
         extras = [f"xi {'trainable' if self.intercept else 'fixed 0'}"]
         if self.skip:
-            extras.append("skip omega x")
+            extras.append("skip omega x" if self.in_features == 1 else "skip omega^T x")
         if self.amplitude is not None:
             extras.append("amplitudes")
+        inputs = f", in_features={self.in_features}" if self.in_features > 1 else ""
         return (f"{self.family}, activation={self.activation.name}, L={self.depth}, "
-                f"widths={self.widths}, m={self.n_units}{batch}, " + ", ".join(extras))
+                f"widths={self.widths}, m={self.n_units}{inputs}{batch}, " + ", ".join(extras))
 
 
 class StandardNetwork(nn.Module):
-    """Fully connected network of 002 eq. (2.2) (d = 1, unbatched).
+    """Fully connected network of 002 eq. (2.2) (unbatched), on inputs in R^d.
 
     X^(1) = x, X^(l+1) = sigma(X^(l) W^(l) + b^(l)), and f_L(x) = xi + X^(L) (s * alpha) +
-    omega x, with the amplitude vector s of the last hidden layer for sign-determined sigma.
+    omega^T x, with the amplitude vector s of the last hidden layer for sign-determined sigma.
+    d = ``in_features`` is W^(1)'s first dimension; inputs are (n,) or (n, 1) for d = 1, (n, d)
+    otherwise; omega has d entries (a scalar for d = 1).
     """
 
     def __init__(self, activation, weights, biases, alpha, *, xi=0.0, omega=None,
@@ -438,6 +525,7 @@ class StandardNetwork(nn.Module):
         self.weights = nn.ParameterList([nn.Parameter(_tensor(W)) for W in weights])
         self.biases = nn.ParameterList([nn.Parameter(_tensor(b)) for b in biases])
         device = self.weights[0].device
+        self.in_features = int(self.weights[0].shape[0])
         self.alpha = nn.Parameter(_tensor(alpha, device))
         self.amplitude = None if amplitude is None else nn.Parameter(_tensor(amplitude, device))
         if intercept is None:
@@ -446,7 +534,8 @@ class StandardNetwork(nn.Module):
             self.xi = nn.Parameter(_tensor(xi, device))
         else:
             self.register_buffer("xi", _tensor(xi, device))
-        self.omega = None if omega is None else nn.Parameter(_tensor(omega, device))
+        self.omega = (None if omega is None
+                      else nn.Parameter(_skip_weight(omega, self.in_features, device)))
 
     @property
     def depth(self) -> int:
@@ -454,7 +543,7 @@ class StandardNetwork(nn.Module):
 
     @property
     def effective_depth(self) -> int:
-        return 2 if self.activation.is_sign_determined else self.depth
+        return self.activation.effective_depth(self.depth)
 
     @property
     def batch_shape(self) -> tuple:
@@ -468,20 +557,20 @@ class StandardNetwork(nn.Module):
         return torch.stack([(self.alpha ** 2).sum()] + [(W ** 2).sum() for W in self.weights])
 
     def forward(self, x) -> torch.Tensor:
-        x = _as_input(x, self.alpha.device)
-        h = x[:, None]
+        x = _as_input(x, self.alpha.device, self.in_features)
+        h = x[:, None] if x.ndim == 1 else x
         for W, b in zip(self.weights, self.biases):
             h = activation_function(self.activation, h @ W + b)
         weights = self.alpha if self.amplitude is None else self.alpha * self.amplitude
         out = h @ weights + self.xi
-        return out if self.omega is None else out + self.omega * x
+        return out if self.omega is None else out + _skip_term(self.omega, x)
 
 
 def to_standard(net: ParallelNetwork) -> StandardNetwork:
     """Parallel -> standard conversion (002 App. A.1, indices m_1, m_l corrected to m_L):
-    W^(1) = [W^(1,1) ... W^(m,1)], b^(l) = (b^(1,l), ..., b^(m,l)), W^(l) = blockdiag(W^(i,l))
-    for l > 1; alpha, amplitudes, xi and omega unchanged.  Outputs are identical; the
-    penalties differ for L >= 3 (whole-matrix norms)."""
+    W^(1) = [W^(1,1) ... W^(m,1)] (d x m m_1), b^(l) = (b^(1,l), ..., b^(m,l)), W^(l) =
+    blockdiag(W^(i,l)) for l > 1; alpha, amplitudes, xi and omega unchanged.  Outputs are
+    identical; the penalties differ for L >= 3 (whole-matrix norms)."""
     if net.batch_shape:
         raise GaconvexError("to_standard converts one network; select(r) a batch entry first.")
     Ws = [W.detach() for W in net.weights]

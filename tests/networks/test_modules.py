@@ -128,3 +128,33 @@ def test_concatenate_adds_the_functions():
     torch.testing.assert_close(joined(X), a(X) + b(X), rtol=0, atol=1e-12)
     with pytest.raises(GaconvexError, match="same activation"):
         ParallelNetwork.concatenate([a, nets["relu-L2"]])
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: ParallelNetwork.deep_narrow(0, 2, "relu"), r"m must be an integer >= 1.*got 0"),
+    (lambda: ParallelNetwork.deep_narrow(-3, 2, "relu"), r"m must be an integer >= 1.*got -3"),
+    (lambda: ParallelNetwork.deep_narrow(2.5, 2, "relu"), r"m must be an integer >= 1.*got 2.5"),
+    (lambda: ParallelNetwork.symmetrized(0), r"m must be an integer >= 1.*pass m >= 1"),
+    (lambda: ParallelNetwork("relu", (1,), 0), r"m must be an integer >= 1"),
+    (lambda: ParallelNetwork.deep_narrow(3, 1, "relu"), r"depth must be an integer >= 2.*got 1"),
+    (lambda: ParallelNetwork.deep_narrow(3, 0, "relu"), r"depth must be an integer >= 2.*got 0"),
+    (lambda: ParallelNetwork.deep_narrow(3, 3.0, "relu"), r"depth must be an integer >= 2"),
+    (lambda: ParallelNetwork("relu", (), 3), r"depth L >= 2.*widths=\(1,\)"),
+    (lambda: ParallelNetwork("relu", (0, 1), 3), r"every hidden width must be an integer >= 1"),
+    (lambda: ParallelNetwork("relu", (2,), 3), r"end with m_\(L-1\) = 1"),
+    (lambda: ParallelNetwork.deep_narrow(3, 2, "relu", in_features=0),
+     r"in_features must be an integer >= 1 \(the input dimension d\)"),
+    (lambda: ParallelNetwork.from_units([], [], "relu"), r"at least one unit"),
+])
+def test_constructors_reject_empty_or_shallow_networks(build, message):
+    """m_L >= 1 units and L >= 2 layers (002 eq. 2.3); deep_narrow(m = 0) used to fail with a
+    ZeroDivisionError in the alpha bound 1/sqrt(m)."""
+    with pytest.raises(GaconvexError, match=message):
+        build()
+
+
+def test_smallest_networks_are_fine():
+    """m = 1 and L = 2: one unit sigma(x w + b) with output weight alpha."""
+    net = ParallelNetwork.deep_narrow(1, 2, "relu", generator=torch.Generator().manual_seed(0))
+    w, b, a = (t.item() for t in (net.weights[0], net.biases[0], net.alpha))
+    np.testing.assert_allclose(net(X).detach().numpy(), a * np.maximum(w * X + b, 0), rtol=1e-15)
