@@ -16,6 +16,7 @@ import numpy as np
 import sympy as sp
 
 from .architecture import architecture
+from .symmetrized import SYMMETRIZED
 from .breakpoints import breakpoints
 from .derivation import derive
 
@@ -250,7 +251,7 @@ def symmetrized_generalized_reflections(values=(0, 3, 7)) -> TheoremCheck:
     W2 of equal signs h is monotone there.  Searches all orderings of ``values`` and all 16
     sign patterns (s1, s2, s3, s4) = (W1_1, W1_2, W2_1, W2_2).
     """
-    fam = derive(architecture("relu", 3, family="symmetrized")).families[0]
+    fam = derive(architecture("relu", 3, family=SYMMETRIZED)).families[0]
     a1, a2, a3 = fam.anchors
     hits, others = [], set()
     for anchors in permutations(values):

@@ -47,6 +47,19 @@ class NumpyBackend:
     def pinv(self, a, rtol: float):
         return np.linalg.pinv(a, rcond=rtol)
 
+    def finfo(self):
+        return np.finfo(np.float64)
+
+    def frexp(self, a):
+        """(f, e) with a = f 2^e, |f| in [0.5, 1) (f = e = 0 for a = 0); e as int64."""
+        f, e = np.frexp(a)
+        return f, e.astype(np.int64)
+
+    def ldexp(self, a, n):
+        """a 2^n elementwise (n integers), exact unless the result is subnormal."""
+        with np.errstate(under="ignore"):
+            return np.ldexp(a, np.asarray(n, dtype=np.int64).astype(np.intc))
+
     def wedge_laplace(self, V, schedule):
         from ._kernels import wedge_laplace
 
@@ -55,6 +68,15 @@ class NumpyBackend:
         wedge_laplace(flat, schedule.n_slots, schedule.first, schedule.out, schedule.inn,
                       schedule.vec, schedule.col, schedule.sign, out)
         return out.reshape(V.shape[:-2] + (schedule.n_out,))
+
+    def abs_max(self, a):
+        """max_j |a[..., j]| (a numba loop: numpy reduces short last axes slowly)."""
+        from ._kernels import abs_max
+
+        flat = np.ascontiguousarray(a.reshape(-1, a.shape[-1]))
+        out = np.empty(flat.shape[0])
+        abs_max(flat, out)
+        return out.reshape(a.shape[:-1])
 
     def row_scale(self, V):
         """prod_i max_j |V[..., i, j]| (a numba loop: numpy reduces short last axes slowly)."""
@@ -95,6 +117,40 @@ class TorchBackend:
 
     def pinv(self, a, rtol: float):
         return self.xp.linalg.pinv(a, rtol=rtol)
+
+    def finfo(self):
+        return self.xp.finfo(self.dtype)
+
+    def frexp(self, a):
+        """(f, e) with a = f 2^e, |f| in [0.5, 1) (f = e = 0 for a = 0), no gradient; e int64."""
+        f, e = self.xp.frexp(a.detach())
+        return f, e.to(self.xp.int64)
+
+    def _pow2(self, n):
+        """2^n in self.dtype for integers n in the normal range, exact (built from the bits
+        (n + bias) << mantissa for float64 / float32)."""
+        torch = self.xp
+        layout = {torch.float64: (52, 1023, torch.int64), torch.float32: (23, 127, torch.int32)}
+        if self.dtype not in layout:
+            return torch.pow(2.0, n.to(self.dtype))
+        mantissa, bias, itype = layout[self.dtype]
+        return ((n + bias) << mantissa).to(itype).view(self.dtype)
+
+    def ldexp(self, a, n):
+        """a 2^n elementwise (n integers), exact unless the result is subnormal; differentiable
+        in a.  Applied in factors 2^piece, |piece| <= maxexp - 2, that are normal numbers
+        (torch.ldexp's own gradient underflows for large |n|)."""
+        step = math.frexp(self.finfo().max)[1] - 2
+        n = n.to(self.xp.int64)
+        while bool((n != 0).any()):
+            piece = n.clamp(-step, step)
+            a = a * self._pow2(piece)
+            n = n - piece
+        return a
+
+    def abs_max(self, a):
+        """max_j |a[..., j]|."""
+        return self.xp.amax(self.xp.abs(a), -1)
 
     def row_scale(self, V):
         """prod_i max_j |V[..., i, j]|."""

@@ -4,6 +4,7 @@ The expansion is driven by a schedule of terms (see ``exterior._laplace_schedule
 adds ``sign * coef[inn] * V[n, vec, col]`` to ``coef[out]``. The batch is cut into blocks held
 in transposed, cache-sized scratch arrays so that the loop over the batch vectorizes. Blocks
 run in parallel threads for large batches; small batches stay serial (no thread start-up).
+Also the row maxima that numpy reduces slowly over short last axes.
 """
 from __future__ import annotations
 
@@ -67,3 +68,13 @@ def row_scale(V, result):  # pragma: no cover - numba
                 largest = max(largest, abs(V[n, i, j]))
             scale *= largest
         result[n] = scale
+
+
+@numba.njit(cache=True)
+def abs_max(a, result):  # pragma: no cover - numba
+    """result[n] = max_j |a[n, j]|."""
+    for n in range(a.shape[0]):
+        largest = 0.0
+        for j in range(a.shape[1]):
+            largest = max(largest, abs(a[n, j]))
+        result[n] = largest

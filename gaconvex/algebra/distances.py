@@ -7,12 +7,15 @@ import math
 
 from .._validation import GaconvexError
 from ._backend import as_points, as_vectors, backend_for
-from .exterior import generalized_cross
+from .exterior import _scaled_cross
 
 __all__ = ["distance_to_span", "distance_to_affine_hull", "project_onto_blade", "reject_from_blade"]
 
 # Singular values below this fraction of the largest count as zero (dependent spanning vectors).
 _PINV_RTOL = 1e-10
+# Hyperplanes whose cross product is below this fraction of prod ||v_i||_inf count as dependent
+# (the default of ``generalized_cross``).
+_CROSS_RTOL = 1e-10
 
 
 def _project(x, V, backend):
@@ -28,12 +31,19 @@ def _project(x, V, backend):
 
 
 def _signed_distance(x, V, backend):
-    """x . cross(V) / ||cross(V)||, NaN (no warning) when V is dependent."""
+    """x . cross(V) / ||cross(V)||, NaN (no warning) when V is dependent.
+
+    The ratio does not change when cross(V) is rescaled, so it uses n = c / ||c||_inf for the
+    cross product c of the rows of V scaled by powers of two (``_scaled_cross``, no overflow)
+    and x . n / ||n||_2 (no underflow of the squares): vectors of any size are fine.
+    """
     xp = backend.xp
-    cross = generalized_cross(V)
-    norm = xp.sqrt(xp.einsum("...i,...i->...", cross, cross))
-    defined = norm > 0
-    height = xp.einsum("...i,...i->...", x, cross) / xp.where(defined, norm, 1.0)
+    cross = _scaled_cross(V, backend, "cofactor", _CROSS_RTOL)[0]
+    size = backend.abs_max(cross)
+    defined = size > 0
+    n = cross / xp.where(defined, size, 1.0)[..., None]
+    norm = xp.sqrt(xp.einsum("...i,...i->...", n, n))
+    height = xp.einsum("...i,...i->...", x, n) / xp.where(defined, norm, 1.0)
     return xp.where(defined, height, math.nan)
 
 

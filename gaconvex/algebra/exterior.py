@@ -11,8 +11,9 @@ Conventions (001 Sec. 2.2 and App. 6.1; 000 Sec. 2 and App. B):
 """
 from __future__ import annotations
 
+import math
 from functools import lru_cache
-from itertools import combinations
+from itertools import chain, combinations
 from math import comb
 from typing import NamedTuple
 
@@ -33,6 +34,31 @@ __all__ = [
 # Above this many multiply-adds per item, the Laplace expansion's intermediate grades (2^d
 # coefficients) cost more than one LU determinant per minor; ``wedge`` then switches to minors.
 _MAX_LAPLACE_TERMS = 4096
+# C(d, k) grows combinatorially (C(30, 15) = 155 M coefficients per blade): one blade of more
+# than _MAX_BLADE_ENTRIES entries (coefficients, k x k minors, index tables) is refused before any
+# work instead of hanging, and so is a call of more than _MAX_ENTRIES float64 entries (4 GB).
+_MAX_BLADE_ENTRIES = 5 * 10**7
+_MAX_ENTRIES = 5 * 10**8
+# The longest Laplace schedule (multiply-adds per item) that method="laplace" may build.
+_MAX_LAPLACE_SCHEDULE = 1 << 17
+
+
+def _check_size(d: int, k: int, batch: int, per_blade: int, what: str) -> None:
+    """Refuse C(d, k) * per_blade entries per blade above ``_MAX_BLADE_ENTRIES``, or batch times
+    that above ``_MAX_ENTRIES``."""
+    n_blades = comb(d, k)
+    per_item = n_blades * per_blade
+    entries = max(batch, 1) * per_item
+    if per_item > _MAX_BLADE_ENTRIES:
+        raise GaconvexError(
+            f"{what}: a grade-{k} blade in R^{d} has C({d}, {k}) = {n_blades:,} coefficients, so "
+            f"one blade needs {per_item:,} entries ({per_blade} per coefficient), above the limit "
+            f"of {_MAX_BLADE_ENTRIES:,}. Compute only the minors you need (numpy.linalg.det of "
+            "V[..., :, columns]) or use a smaller d or k.")
+    if entries > _MAX_ENTRIES:
+        raise GaconvexError(
+            f"{what}: {batch:,} blades of {per_item:,} entries each need {entries:,} float64 "
+            f"entries, above the limit of {_MAX_ENTRIES:,} (4 GB); split the batch.")
 
 
 def _check_grade(d, k) -> tuple[int, int]:
@@ -51,7 +77,15 @@ def blade_order(d: int, k: int) -> tuple[tuple[int, ...], ...]:
     restricted to grade k. Example: ``blade_order(3, 2) == ((1, 2), (1, 3), (2, 3))``.
     """
     d, k = _check_grade(d, k)
+    _check_size(d, k, 1, max(k, 1), "blade_order")
     return tuple(tuple(i + 1 for i in c) for c in combinations(range(d), k))
+
+
+@lru_cache(maxsize=32)
+def _blade_columns(d: int, k: int) -> np.ndarray:
+    """0-based columns of every grade-k basis blade, (C(d, k), k), in ``blade_order``."""
+    flat = chain.from_iterable(combinations(range(d), k))
+    return np.fromiter(flat, dtype=np.intp, count=comb(d, k) * k).reshape(comb(d, k), k)
 
 
 class _LaplaceSchedule(NamedTuple):
@@ -105,7 +139,7 @@ def _laplace_schedule(d: int, k: int) -> _LaplaceSchedule:
 def _wedge_minors(V, backend):
     """All k x k minors det(V[..., :, S]) by batched LU determinants, S in blade order."""
     k, d = V.shape[-2:]
-    cols = backend.index([[i - 1 for i in c] for c in blade_order(d, k)])  # (m, k)
+    cols = backend.index(_blade_columns(d, k))  # (m, k)
     minors = V[..., cols].swapaxes(-3, -2)  # (..., k, m, k) -> (..., m, k, k)
     return backend.xp.linalg.det(minors)
 
@@ -116,10 +150,18 @@ def _wedge(V, backend, method: str):
     k, d = V.shape[-2:]
     if k == 0:  # the empty wedge is the scalar 1 (000 Sec. 2.1, d = 1 convention)
         return backend.xp.ones_like(V.sum((-2, -1)))[..., None]
+    terms = _laplace_terms(d, k)
     if method == "auto":
-        method = "laplace" if _laplace_terms(d, k) <= _MAX_LAPLACE_TERMS else "minors"
+        method = "laplace" if terms <= _MAX_LAPLACE_TERMS else "minors"
+    batch = math.prod(V.shape[:-2])
     if method == "laplace":
+        if terms > _MAX_LAPLACE_SCHEDULE:
+            raise GaconvexError(
+                f"method='laplace' for {k} vectors in R^{d} needs {terms:,} multiply-adds per "
+                f"item (limit {_MAX_LAPLACE_SCHEDULE:,}); use method='minors' or 'auto'.")
+        _check_size(d, k, batch, 1, "wedge")
         return backend.wedge_laplace(V, _laplace_schedule(d, k))
+    _check_size(d, k, batch, k * k, "wedge (k x k minors)")
     return _wedge_minors(V, backend)
 
 
@@ -188,6 +230,7 @@ def hodge_dual(blade, d: int, k: int):
             f"blade must hold the C({d}, {k}) = {comb(d, k)} coefficients of a grade-{k} blade in "
             f"R^{d} on its last axis, got shape {tuple(blade.shape)}."
         )
+    _check_size(d, k, math.prod(blade.shape[:-1]) + d, 1, "hodge_dual (blades and sign table)")
     return _hodge(blade, d, k, backend)
 
 
@@ -209,6 +252,63 @@ def _cross_qr(V, backend):
     return scale[..., None] * Q[..., :, -1]
 
 
+def _safe_row_exponent(k: int, max_exponent: int) -> float:
+    """Rows whose max-abs is about 2^e with |e| at most this need no rescaling: every j x j
+    minor of j <= k rows is then at most j! 2^(sum |e_i|) <= 2^(max_exponent - 64), and a
+    product of row maxima is at least 2^-(max_exponent - 64), so a cross product that is not
+    declared dependent (rtol >= 1e-10 ~ 2^-33) stays a normal number."""
+    return (max_exponent - 64 - math.lgamma(k + 1) / math.log(2)) / max(k, 1)
+
+
+def _scaled_cross(V, backend, method: str, rtol: float):
+    """(c, E) with cross(V) = c 2^E exactly (E None when 0), c computed without overflow.
+
+    Row i of V is v_i = 2^(e_i) u_i with max_j |u_ij| in [0.5, 1) (frexp; exact), so by
+    multilinearity cross(V) = 2^E cross(U), E = sum_i e_i; rows of moderate size (all |e_i|
+    below ``_safe_row_exponent``) are used as they are, which gives the same result. c is 0
+    where the rows are dependent: ||c||_inf <= rtol * prod_i ||u_i||_inf.
+    """
+    if method not in ("cofactor", "qr"):
+        raise GaconvexError(f"method must be 'cofactor' or 'qr', got {method!r}.")
+    k, d = V.shape[-2:]
+    e = backend.frexp(backend.abs_max(V))[1]  # (..., k)
+    largest = int(backend.xp.abs(e).max()) if math.prod(e.shape) else 0
+    if largest <= _safe_row_exponent(k, math.frexp(backend.finfo().max)[1]):
+        U, E = V, None
+    else:
+        U, E = backend.ldexp(V, -e[..., None]), e.sum(-1)
+    if method == "cofactor":
+        cross = _hodge(_wedge(U, backend, "auto"), d, k, backend)
+    else:
+        cross = _cross_qr(U, backend)
+    dependent = backend.abs_max(cross) <= rtol * backend.row_scale(U)
+    return backend.xp.where(dependent[..., None], 0.0, cross), E
+
+
+def _unscaled_cross(c, E, backend):
+    """cross(V) = c 2^E, or a GaconvexError when its largest entry overflows the float type."""
+    if E is None:
+        return c
+    xp = backend.xp
+    largest = backend.abs_max(c)
+    live = largest > 0
+    t = backend.frexp(largest)[1] + E  # largest entry = f 2^t with f in [0.5, 1)
+    info = backend.finfo()
+    over = live & (t > math.frexp(info.max)[1])
+    if bool(over.any()):
+        exponents = [int(v) for v in t[over].reshape(-1)]
+        raise GaconvexError(
+            f"the result of generalized_cross overflows {info.dtype}: {len(exponents)} of "
+            f"{math.prod(over.shape)} cross product(s) have a largest entry of about "
+            f"1e{round(max(exponents) * math.log10(2))}, beyond the largest {info.dtype} "
+            f"{info.max:.3g}. The cross product is multilinear, cross(s_1 v_1, ..., s_(d-1) "
+            "v_(d-1)) = s_1 ... s_(d-1) cross(v_1, ..., v_(d-1)): normalize the inputs (e.g. "
+            "divide each vector by its largest |entry|) and keep the scales s_i separately (in "
+            "logs)."
+        )
+    return backend.ldexp(c, xp.where(live, E, 0)[..., None])
+
+
 def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10):
     """Generalized cross product of d-1 vectors in R^d (001 Def. 4, eq. (42); 000 eq. (5'), (6)).
 
@@ -218,9 +318,18 @@ def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10):
     ||cross||_2 = sqrt(det V V^T), the (d-1)-volume. For d = 3 it is ``numpy.cross``; for d = 2,
     cross((a, b)) = (b, -a); for d = 1 (no vectors) it is 1 (000 Sec. 2.1).
 
+    Scale: row i is first divided by 2^(e_i), the power of two with max_j |v_ij| 2^(-e_i) in
+    [0.5, 1) (exact), the product computed on these rows and multiplied back by 2^(sum_i e_i)
+    (multilinearity), so vectors of any size give the result to working precision wherever it
+    is representable. A result whose largest entry exceeds the float range (1.8e308 in
+    float64) raises a GaconvexError (normalize the inputs) instead of returning inf. Below the
+    normal range (2.2e-308) the result underflows as float64 arithmetic does: entries become
+    subnormal (fewer significant digits) and, below 2^-1075 ~ 2.5e-324, exactly 0; the
+    signed distances of ``gaconvex.algebra`` use the rescaled rows and are unaffected.
+
     Dependent vectors give exactly 0: the result is set to 0 where
     ||cross||_inf <= rtol * prod_i ||v_i||_inf (spec 001 §1.5, "numerics"; max-norms rather than
-    2-norms so that tiny vectors, whose squares underflow, are still judged relatively).
+    2-norms, and tested on the rescaled rows, so that tiny vectors are still judged relatively).
 
     Parameters
     ----------
@@ -237,6 +346,12 @@ def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10):
     array (..., d), same backend (and torch device) as ``V``.
     """
     backend = backend_for(V)
+    V = _cross_operand(backend, V)
+    return _unscaled_cross(*_scaled_cross(V, backend, method, rtol), backend)
+
+
+def _cross_operand(backend, V):
+    """``V`` validated as d-1 vectors in R^d, shape (..., d-1, d)."""
     V = as_vectors(backend, V, "V")
     k, d = V.shape[-2:]
     if k != d - 1:
@@ -245,15 +360,7 @@ def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10):
             f"dimension {d} (shape {tuple(V.shape)}): pass {d - 1} vectors of dimension {d}, or "
             f"{k} vectors of dimension {k + 1}."
         )
-    if method == "cofactor":
-        cross = _hodge(_wedge(V, backend, "auto"), d, d - 1, backend)
-    elif method == "qr":
-        cross = _cross_qr(V, backend)
-    else:
-        raise GaconvexError(f"method must be 'cofactor' or 'qr', got {method!r}.")
-    xp = backend.xp
-    dependent = xp.amax(xp.abs(cross), -1) <= rtol * backend.row_scale(V)
-    return xp.where(dependent[..., None], 0.0, cross)
+    return V
 
 
 def blade_norm(V, p: int = 2):

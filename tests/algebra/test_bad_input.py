@@ -1,9 +1,11 @@
 """Bad input raises GaconvexError (a ValueError) whose message says what was expected and what
 was received: wrong shapes, wrong number of vectors for the cross product (000 eq. (5') needs
-d-1 vectors in R^d), NaN/inf, d < 1, k > d, invalid options."""
+d-1 vectors in R^d), NaN/inf, d < 1, k > d, invalid options, and blades with too many
+coefficients (C(d, k) grows combinatorially)."""
 from __future__ import annotations
 
 import re
+import time
 
 import numpy as np
 import pytest
@@ -104,3 +106,50 @@ def test_geometry_specific_errors():
         ga.blade_inner(np.ones((2, 3)), np.ones((1, 3)))
     with pytest.raises(GaconvexError, match="numeric"):
         ga.wedge([["a", "b"]])
+
+
+def test_too_many_blade_coefficients_are_refused_at_once():
+    """wedge of 15 vectors in R^30 would need C(30, 15) = 155,117,520 coefficients per blade
+    (it used to hang): refused before any work, with the count and the way out; the same for
+    blade_norm, blade_order, explicit Laplace schedules and empty batches."""
+    V = np.ones((15, 30))
+    start = time.perf_counter()
+    for call in (lambda: ga.wedge(V), lambda: ga.wedge(V, method="minors"),
+                 lambda: ga.blade_norm(V), lambda: ga.blade_norm(V, 1),
+                 lambda: ga.wedge(np.ones((0, 15, 30))), lambda: ga.blade_order(30, 15)):
+        with pytest.raises(GaconvexError, match=r"C\(30, 15\) = 155,117,520 coefficients.*"
+                                                r"minors you need.*smaller d or k"):
+            call()
+    with pytest.raises(GaconvexError, match=r"method='laplace'.*multiply-adds.*'minors'"):
+        ga.wedge(V, method="laplace")
+    assert time.perf_counter() - start < 5.0
+
+
+def test_size_limit_counts_batch_times_blades_times_work(monkeypatch):
+    """The call limit is on batch * C(d, k) * (entries per coefficient: 1 for the Laplace
+    expansion, k^2 for k x k minors; hodge_dual counts its table of C(d, k) x d): exactly at the
+    limit passes, one blade more is refused (a separate per-blade limit catches C(30, 15))."""
+    from gaconvex.algebra import exterior
+
+    monkeypatch.setattr(exterior, "_MAX_ENTRIES", 100)
+    V = np.random.default_rng(0).normal(size=(11, 2, 5))  # C(5, 2) = 10 coefficients each
+    ga.wedge(V[:10], method="laplace")
+    with pytest.raises(GaconvexError, match=r"11 blades of 10 entries each need 110 .*split the batch"):
+        ga.wedge(V, method="laplace")
+    ga.wedge(V[:2], method="minors")  # 2 x 10 x 4 = 80
+    with pytest.raises(GaconvexError, match=r"3 blades of 40 entries each need 120"):
+        ga.wedge(V[:3], method="minors")
+    ga.hodge_dual(np.ones((5, 10)), 5, 2)  # (5 + 5) x 10 = 100
+    with pytest.raises(GaconvexError, match="hodge_dual"):
+        ga.hodge_dual(np.ones((6, 10)), 5, 2)
+
+
+def test_large_d_cross_products_stay_available():
+    """k = d - 1 has only C(d, d-1) = d coefficients: d = 30 is no problem, and
+    x . cross(V) = det[x; V] (001 App. 6.1 property 5)."""
+    rng = np.random.default_rng(1)
+    V, x = rng.normal(size=(29, 30)), rng.normal(size=30)
+    w = ga.generalized_cross(V)
+    det = np.linalg.det(np.vstack([x, V]))
+    assert x @ w == pytest.approx(det, rel=1e-9)
+    np.testing.assert_allclose(V @ w, 0.0, atol=1e-9 * np.abs(w).max())
