@@ -21,16 +21,12 @@ import numpy as np
 import sympy as sp
 
 from gaconvex._validation import GaconvexError, as_float_array
+from gaconvex.algebra.reflections import reflect
 
 __all__ = ["reflect", "reflection_order", "reflection_construction", "format_construction",
            "describe_combination", "label_point"]
 
 DEFAULT_MAX_ORDER = 8
-
-
-def reflect(a, b):
-    """R(a, b) = 2b - a: a reflected about the mirror point b (000 Sec. 1; 002 Sec. 1.2)."""
-    return 2 * b - a
 
 
 class _OrderSearch:
@@ -59,7 +55,7 @@ class _OrderSearch:
 
     def _step(self, p, k):
         for gi, g in enumerate(self.gens):
-            inner = self.construct(tuple(2 * b - a for a, b in zip(p, g)), k - 1)
+            inner = self.construct(tuple(reflect(a, b) for a, b in zip(p, g)), k - 1)
             if inner is not None:
                 return ("R", inner, gi)  # p = R(inner, g)
             s = tuple(a + b for a, b in zip(p, g))

@@ -13,6 +13,7 @@ from .._validation import GaconvexError
 from ._backend import as_points, backend_for
 
 __all__ = [
+    "reflect",
     "reflect_point",
     "generalized_reflection",
     "reflect_across_hyperplane",
@@ -35,6 +36,12 @@ def _nonzero_normal(backend, n, name: str):
         )
 
 
+def reflect(a, b):
+    """R(a, b) = 2b - a, the reflection of a about b (000 Sec. 1; 002 Sec. 1.2): the one place
+    this formula is written; works on numbers, arrays, tensors and sympy expressions alike."""
+    return 2 * b - a
+
+
 def reflect_point(a, b):
     """Reflection of a about b: R_(a,b) = 2b - a (000 Sec. 1; 002 Sec. 3.1).
 
@@ -43,7 +50,7 @@ def reflect_point(a, b):
     """
     backend = backend_for(a, b)
     a, b = _as_arrays(backend, a=a, b=b)
-    return 2.0 * b - a
+    return reflect(a, b)
 
 
 def generalized_reflection(a, c, b):
