@@ -160,7 +160,8 @@ def _base():
 def test_input_scale_is_exact(scale):
     """Features are 1-homogeneous in (x, anchors): A(s x) = s A(x), so (s x, y, s beta) has
     z / s, the same fit and objective.  At s = 1e-300 and 1e300 the result is right (no
-    warnings, same support) because the solver works on the exactly rescaled problem."""
+    warnings, a vertex of at most N units) because the solver works on the exactly rescaled
+    problem."""
     x, y = _base()
     arch = gs.architecture("relu", 3)
     ref = convex_fit(x, y, arch, 0.05)
@@ -168,7 +169,8 @@ def test_input_scale_is_exact(scale):
         warnings.simplefilter("error")
         fit = convex_fit(x * scale, y, arch, 0.05 * scale)
     assert fit.certificate.ok(1e-6)
-    np.testing.assert_array_equal(fit.support, ref.support)
+    # the fit and the objective are unique (002 Lemma E.2); the support of a vertex need not be
+    assert fit.support.size <= len(x) and ref.support.size <= len(x)
     np.testing.assert_allclose(fit.fitted, ref.fitted, rtol=1e-7, atol=1e-9)
     assert fit.objective == pytest.approx(ref.objective, rel=1e-7)
 

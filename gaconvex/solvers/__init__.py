@@ -22,8 +22,12 @@ from .reference import solve_reference
 from .registry import SOLVERS, choose_solver, register_solver, solve
 from .scaling import ProblemScale, rescale
 from .solution import LassoSolution, support
+from .working_set import ActiveSetLasso, lasso_path, solve_working_set
 
 __all__ = [
+    "ActiveSetLasso",
+    "lasso_path",
+    "solve_working_set",
     "DATAFITS",
     "Datafit",
     "ProblemScale",

@@ -1,9 +1,9 @@
 """The front door ``solve``: rescale, pick a solver by name, attach a certificate.
 
 Solvers are functions ``solver(problem, **options) -> LassoSolution`` registered under a
-name; fast solvers (working-set coordinate descent, FISTA) plug in with ``register_solver``
-and are then reachable as ``solve(problem, solver="name")``.  ``solver="auto"`` picks one:
-the minimum-norm LP for beta_t = 0, the reference solver otherwise.  Every solve runs on the
+name; more solvers plug in with ``register_solver`` and are then reachable as
+``solve(problem, solver="name")``.  ``solver="auto"`` picks one: the minimum-norm LP for
+beta_t = 0, the exact working-set solver otherwise (``"reference"``: cvxpy + Clarabel).  Every solve runs on the
 exactly rescaled unit-size problem (:mod:`.scaling`) and is mapped back.
 """
 from __future__ import annotations
@@ -18,17 +18,20 @@ from .problem import LassoProblem
 from .reference import solve_reference
 from .scaling import rescale
 from .solution import LassoSolution
+from .working_set import solve_working_set
 
 __all__ = ["SOLVERS", "choose_solver", "register_solver", "solve"]
 
 SolverFunction = Callable[..., LassoSolution]
 
-SOLVERS: dict[str, SolverFunction] = {"reference": solve_reference, "min_norm": solve_min_norm}
+SOLVERS: dict[str, SolverFunction] = {"reference": solve_reference, "min_norm": solve_min_norm,
+                                      "working_set": solve_working_set}
 
 
 def choose_solver(problem: LassoProblem) -> str:
-    """The solver ``"auto"`` stands for: min-norm LP at beta_t = 0, else the reference."""
-    return "min_norm" if problem.beta_t == 0 else "reference"
+    """The solver ``"auto"`` stands for: the min-norm LP at beta_t = 0, else the exact
+    working-set solver (the cvxpy reference stays for tests)."""
+    return "min_norm" if problem.beta_t == 0 else "working_set"
 
 
 def register_solver(name: str, function: SolverFunction, *, overwrite: bool = False) -> None:

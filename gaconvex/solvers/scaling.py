@@ -62,8 +62,10 @@ class ProblemScale:
 
 
 def _scale(values) -> float:
+    """max |values|, kept in the normal float64 range (a subnormal scale's reciprocal would
+    overflow; the map stays exact for any positive factor)."""
     s = float(np.max(np.abs(values), initial=0.0))
-    return s if np.isfinite(s) and s > 0 else 1.0
+    return max(s, np.finfo(float).tiny) if np.isfinite(s) and s > 0 else 1.0
 
 
 def rescale(problem: LassoProblem) -> tuple[LassoProblem, ProblemScale]:

@@ -38,6 +38,7 @@ class LassoSolution:
     status, solver, solve_time : what the back end reported, its name, wall time in seconds.
     support_rtol : |z_j| > support_rtol * max|z| defines the support.
     certificate : the ``LassoCertificate`` attached by ``solve`` (None otherwise).
+    info : solver statistics (iterations, working-set size, ...).
     """
 
     z: np.ndarray
@@ -51,6 +52,7 @@ class LassoSolution:
     solve_time: float
     support_rtol: float = 1e-6
     certificate: LassoCertificate | None = field(default=None, repr=False)
+    info: dict = field(default_factory=dict, repr=False)
 
     @property
     def support(self) -> np.ndarray:
