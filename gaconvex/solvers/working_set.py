@@ -63,9 +63,9 @@ class ActiveSetLasso:
 
     def __init__(self, b: np.ndarray, rcond: float = 1e-14, rank: int | None = None):
         self.b = b
-        self.M = np.empty((b.size, 0))
-        self._b_ext = b.astype(np.longdouble)
-        self._M_ext = np.empty((b.size, 0), dtype=np.longdouble)
+        self._store = np.empty((b.size, 0), order="F")  # columns 0..s-1 are M (grows x2)
+        self.s = 0
+        self._norms = np.zeros(0)
         self.T: list[int] = []
         self.theta = np.zeros(0)
         self.zT = np.zeros(0)
@@ -73,77 +73,100 @@ class ActiveSetLasso:
         self.R = np.empty((0, 0))
         self.rcond = rcond
         self.steps = 0
-        self._norms = None
         self.rank = b.size if rank is None else rank  # dimension of the column space
+        self.precise = False  # residuals in extended precision (switched on when needed)
+
+    @property
+    def M(self) -> np.ndarray:
+        return self._store[:, :self.s]
 
     def add_columns(self, columns: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
         """Append the columns that are not zero and not (+-) copies of a column already held
         (after the free columns are projected out, features that differ by a constant become
-        copies: one of them carries the Lasso); returns the mask of appended columns."""
+        copies: one of them carries the Lasso; parallel columns of different norms are not
+        copies, the longer one is cheaper); returns the mask of appended columns."""
         norms = np.linalg.norm(columns, axis=0)
         scale = max(float(norms.max(initial=0.0)), np.linalg.norm(self.b), np.finfo(float).tiny)
         keep = norms > rtol * scale
-        unit = columns[:, keep] / norms[keep]
-        held = self.M / np.maximum(np.linalg.norm(self.M, axis=0), np.finfo(float).tiny)
-        for stack in (held, None):  # copies of held columns, then copies among the new ones
-            if not unit.shape[1]:
-                break
-            if stack is None:
-                overlap = np.triu(np.abs(unit.T @ unit), 1)
-                copy = (overlap >= 1 - rtol).any(axis=0)
-            else:
-                copy = (np.abs(stack.T @ unit) >= 1 - rtol).any(axis=0) if stack.size else \
-                    np.zeros(unit.shape[1], dtype=bool)
-            idx = np.flatnonzero(keep)
-            keep[idx[copy]] = False
-            unit = unit[:, ~copy]
-        if keep.any():
-            block = columns[:, keep]
-            self.M = np.hstack([self.M, block]) if self.M.size else np.array(block, order="F")
-            self._M_ext = np.hstack([self._M_ext, block.astype(np.longdouble)])
+        unit, size = columns[:, keep] / norms[keep], norms[keep]
+        if self.s and unit.shape[1]:  # copies of held columns: parallel and of the same norm
+            overlap = np.abs((self.M / np.maximum(self._norms, np.finfo(float).tiny)).T @ unit)
+            same = np.abs(self._norms[:, None] - size[None, :]) <= rtol * size[None, :]
+            copy = ((overlap >= 1 - rtol) & same).any(axis=0)
+            keep[np.flatnonzero(keep)[copy]] = False
+            unit, size = unit[:, ~copy], size[~copy]
+        if unit.shape[1] > 1:  # copies among the new ones
+            same = np.abs(size[:, None] - size[None, :]) <= rtol * size[None, :]
+            copy = (np.triu((np.abs(unit.T @ unit) >= 1 - rtol) & same, 1)).any(axis=0)
+            keep[np.flatnonzero(keep)[copy]] = False
+        k = int(keep.sum())
+        if k:
+            if self.s + k > self._store.shape[1]:
+                grown = np.empty((self.b.size, max(2 * self._store.shape[1], self.s + k)), order="F")
+                grown[:, :self.s] = self.M
+                self._store = grown
+            self._store[:, self.s:self.s + k] = columns[:, keep]
+            self._norms = np.concatenate([self._norms, norms[keep]])
+            self.s += k
         return keep
+
+    def keep_columns(self, keep: np.ndarray) -> None:
+        """Forget the held columns outside the boolean mask ``keep`` (which must cover the
+        active set); active indices are renumbered."""
+        index = np.flatnonzero(keep)
+        renumber = np.full(self.s, -1)
+        renumber[index] = np.arange(index.size)
+        self.T = [int(renumber[j]) for j in self.T]
+        if min(self.T, default=0) < 0:
+            raise GaconvexError("keep_columns must keep every active column.")
+        self._store = np.asfortranarray(self.M[:, index])
+        self._norms = self._norms[index]
+        self.s = index.size
 
     def noise(self, rho_norm: float) -> np.ndarray:
         """Rounding level of the correlations M_j^T rho: rho = M_T z - b is computed with an
-        error of about eps (||rho|| + EXTENDED ||b||), so |M_j^T rho| is known to
-        ``rounding_level(N, ||M_j||, ...)`` of that; an 'excess' over beta below it is no
-        violation (at a small beta, pivoting on it cycles)."""
-        if self._norms is None or self._norms.size != self.M.shape[1]:
-            self._norms = np.linalg.norm(self.M, axis=0)
-        return rounding_level(self.M.shape[0], self._norms,
-                              EXTENDED * float(np.linalg.norm(self.b)) + rho_norm)
+        error of about eps (||rho|| + ||b||), or eps (||rho|| + EXTENDED ||b||) in extended
+        precision, so |M_j^T rho| is known to ``rounding_level`` of that; an 'excess' over beta
+        below it is no violation (at a small beta, pivoting on it cycles)."""
+        factor = EXTENDED if self.precise else 1.0
+        return rounding_level(self.b.size, self._norms,
+                              factor * float(np.linalg.norm(self.b)) + rho_norm)
 
     @property
     def z(self) -> np.ndarray:
-        z = np.zeros(self.M.shape[1])
+        z = np.zeros(self.s)
         z[self.T] = self.zT
         return z
 
     def residual(self) -> np.ndarray:
-        """rho = M_T z_T - b, summed in extended precision: near interpolation (small beta) rho
-        is many orders below b, and a float64 sum would bury it in rounding."""
+        """rho = M_T z_T - b."""
         return self._residual_of(self.zT)
 
     def _residual_of(self, zT: np.ndarray) -> np.ndarray:
+        """M_T z - b; in ``precise`` mode summed in extended precision (near interpolation, at a
+        small beta, rho is many orders below b and a float64 sum buries it in rounding)."""
         if not self.T:
             return -self.b
-        rho = self._M_ext[:, self.T] @ zT.astype(np.longdouble) - self._b_ext
+        if not self.precise:
+            return self.Q @ (self.R @ zT) - self.b
+        ext = np.longdouble
+        rho = self.M[:, self.T].astype(ext) @ zT.astype(ext) - self.b.astype(ext)
         return rho.astype(np.float64)
 
     # -- the QP on the active set with fixed signs ------------------------------------------
     def _signed_optimum(self, beta: float) -> np.ndarray:
-        """argmin 1/2 ||M_T z - b||^2 + beta theta^T z: R z = Q^T b - beta R^-T theta, then
-        one step of iterative refinement on M_T^T (M_T z - b) + beta theta = 0 with the residual
-        in extended precision (the coefficients then err by eps ||z||, not cond(R) eps ||z||,
-        so the KKT test at a small beta is not drowned by the solve)."""
+        """argmin 1/2 ||M_T z - b||^2 + beta theta^T z: R z = Q^T b - beta R^-T theta; in
+        ``precise`` mode one step of iterative refinement on M_T^T (M_T z - b) + beta theta = 0
+        with the residual in extended precision (the coefficients then err by eps ||z||, not
+        cond(R) eps ||z||, so the KKT test at a small beta is not drowned by the solve)."""
         from scipy.linalg import solve_triangular
 
         rhs = self.Q.T @ self.b - beta * solve_triangular(self.R, self.theta, trans="T")
         z = solve_triangular(self.R, rhs)
-        rho = self._residual_of(z)
-        grad = self.M[:, self.T].T @ rho + beta * self.theta
-        step = solve_triangular(self.R, solve_triangular(self.R, grad, trans="T"))
-        return z - step
+        if not self.precise:
+            return z
+        grad = self.R.T @ (self.Q.T @ self._residual_of(z)) + beta * self.theta
+        return z - solve_triangular(self.R, solve_triangular(self.R, grad, trans="T"))
 
     def _drop(self, k: int) -> None:
         from scipy.linalg import qr_delete
@@ -177,11 +200,12 @@ class ActiveSetLasso:
         self.zT = np.append(self.zT, 0.0)
         return True
 
-    def _pivot(self, j: int, sign: float, bland: bool) -> float:
+    def _pivot(self, j: int, sign: float, bland: bool) -> tuple[float, float]:
         """Column j = M_T alpha (dependent): move along z_T -= tau sign alpha, z_j = tau sign,
         which keeps the fit and lowers the penalty (|alpha^T theta| > 1 for a violator), until
         an active coefficient reaches 0; swap it for j.  Ties of the ratio test go to the
-        smallest column index under Bland's rule.  Returns tau (0: a degenerate pivot)."""
+        smallest column index under Bland's rule.  Returns tau (0: a degenerate pivot) and the
+        excess |alpha^T theta| - 1 (<= 0: a tie, no descent)."""
         from scipy.linalg import solve_triangular
 
         alpha = solve_triangular(self.R, self.Q.T @ self.M[:, j])
@@ -195,12 +219,13 @@ class ActiveSetLasso:
                                 "degenerate working set); rescale the dictionary.")
         ties = np.flatnonzero(hits <= tau * (1 + 1e-12) + 1e-300)
         k = int(ties[np.argmin(np.asarray(self.T)[ties])]) if bland else int(np.argmin(hits))
+        excess = abs(float(alpha @ self.theta)) - 1.0  # the penalty falls at rate beta * excess
         self.zT = self.zT - tau * rate
         self._drop(k)
         if not self._insert(j, sign):  # dropping k made j independent; numerically it failed
             raise GaconvexError("active-set pivot could not insert a dependent column.")
         self.zT[-1] = sign * tau
-        return tau
+        return tau, excess
 
     def objective(self, beta: float) -> float:
         rho = self.residual()
@@ -216,15 +241,15 @@ class ActiveSetLasso:
         """Run the active-set method at ``beta`` to an exact KKT point (violations above
         beta (1 + tol) plus the rounding level enter); returns the steps.
 
-        Degenerate pivots (tau = 0, a zero coefficient at a vertex) switch to Bland's rule
+        Degenerate pivots (tau ~ 0, a zero coefficient at a vertex) switch to Bland's rule
         (smallest index enters and leaves) until a step makes progress, which rules out
-        cycling; a pivot with tau > 0 that does not lower the objective (a tie
-        |alpha^T theta| = 1 that rounding reads as a violation) is undone and its column barred
-        until the next call.
+        cycling; a pivot that cannot descend (a tie |alpha^T theta| = 1 that rounding reads as
+        a violation, or one that rounding turns into an ascent) is undone and its column
+        barred until the next call.
         """
-        max_steps = max_steps or 50 * (self.M.shape[1] + 10)
+        max_steps = max_steps or 50 * (self.s + 10)
         start, bland = self.steps, False
-        barred = np.zeros(self.M.shape[1], dtype=bool)
+        barred = np.zeros(self.s, dtype=bool)
         while self.steps - start < max_steps:
             self.steps += 1
             if self.T:
@@ -253,11 +278,13 @@ class ActiveSetLasso:
                 bland = False
                 continue
             before, snapshot = self.objective(beta), self._state()
-            tau = self._pivot(j, sign, bland)
-            bland = tau <= 1e-15 * max(1.0, float(np.abs(self.zT).max(initial=0.0)))
-            if not bland and self.objective(beta) >= before * (1 - 4 * np.finfo(float).eps):
-                self._restore(snapshot)  # a tie |alpha^T theta| = 1 (or rounding): no progress
+            tau, excess = self._pivot(j, sign, bland)
+            worse = self.objective(beta) > before * (1 + 64 * np.finfo(float).eps)
+            if excess <= 1e-12 or worse:  # a tie |alpha^T theta| = 1 read as a violation by
+                self._restore(snapshot)  # rounding, or rounding that made the pivot ascend
                 barred[j] = True
+                continue
+            bland = tau <= 1e-9 * max(1.0, float(np.abs(self.zT).max(initial=0.0)))
         raise GaconvexError(f"the active-set method did not finish in {max_steps} steps; the "
                             "working set may be numerically degenerate (duplicate columns?).")
 
@@ -370,15 +397,41 @@ class _WorkingSet:
             level = beta * (1 + tol) + rounding_level(
                 problem.n_samples, self.norms, EXTENDED * self.b_norm + float(np.linalg.norm(rho)))
             new = _violators(c, level, self.in_set, candidates, self.initial_size, len(inner.T))
-            if not new.size and it > 1:  # optimal to working precision (tiny beta)
+            if not new.size and it > 1:  # optimal to the working precision
+                if not inner.precise:  # a small beta: redo in extended precision
+                    inner.precise = True
+                    inner.solve(beta)
+                    continue
                 self.precision_limited = True
                 return "optimal", it
+            self._prune(c, beta)
+            appended = 0
             if new.size:
                 self.in_set[new] = True  # copies are marked too: they never need to enter
                 kept = inner.add_columns(self.transform.columns(problem, new))
                 self.members.extend(new[kept].tolist())
-            inner.solve(beta)
+                appended = int(kept.sum())
+            steps = inner.solve(beta)
+            if not appended and steps <= 1 and inner.precise:  # nothing left to change
+                self.precision_limited = True
+                return "optimal", it
         return "max_iter", max_iter
+
+    def _prune(self, c: np.ndarray, beta: float) -> None:
+        """Keep the working set at most ~3 times the active set: drop the held columns that are
+        inactive and least correlated (they may come back if they violate later)."""
+        inner, members = self.inner, np.asarray(self.members, dtype=np.intp)
+        limit = 3 * len(inner.T) + 2 * self.initial_size
+        if members.size <= limit:
+            return
+        score = np.abs(c[members]) / beta
+        score[inner.T] = np.inf
+        keep = np.zeros(members.size, dtype=bool)
+        keep[np.argsort(-score)[:limit]] = True
+        keep |= score > 0.9  # never drop a column near the boundary (it would come right back)
+        inner.keep_columns(keep)
+        self.in_set[members[~keep]] = False
+        self.members = members[keep].tolist()
 
     def solution(self, beta, status, start, iterations) -> LassoSolution:
         problem = _with_beta(self.problem, beta)
