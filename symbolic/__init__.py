@@ -26,6 +26,8 @@ _LAZY = {
     "compile": "codegen",
     "Kernel": "codegen",
     "PiecewiseLinear": "piecewise",
+    "UnitProgram": "piecewise_program",
+    "unit_program": "piecewise_program",
     "reflection_order": "reflections",
     "label_point": "reflections",
     "closed_forms": None,

@@ -2,20 +2,24 @@
 
 :class:`Dictionary` is dimension-free (points X of shape (N, d), blocks of columns per symbolic
 feature family, a dense / torch / matrix-free column store); :func:`library_1d` builds the
-1-D libraries of the Library of Mirrors (002 Table 3.1).  This package does not import the
+1-D libraries of the Library of Mirrors (002 Table 3.1), whose products the structured store
+computes from each column's piecewise-linear form.  This package does not import the
 solvers it feeds.
 """
 from gaconvex.data import merge_duplicate_points
 
-from .library import Block, ColumnInfo, DeduplicationReport, Dictionary, deduplicate_columns
+from .library import (Block, ColumnInfo, DeduplicationReport, Dictionary, GridBlock, GridRows,
+                      deduplicate_columns)
 from .one_d import (DEFAULT_MEMORY_LIMIT, STORAGES, deep_narrow_library, library_1d,
                     symmetrized_library, two_layer_library)
 from .storage import DenseColumns, KernelColumns, TorchColumns
+from .structured import PiecewiseBatch, StructuredColumns, piecewise_batch
 
-__all__ = ["Block", "ColumnInfo", "DeduplicationReport", "Dictionary", "deduplicate_columns",
-           "DEFAULT_MEMORY_LIMIT", "STORAGES", "DenseColumns", "KernelColumns", "TorchColumns",
-           "build_dictionary", "deep_narrow_library", "library_1d", "merge_duplicate_points",
-           "symmetrized_library", "two_layer_library"]
+__all__ = ["Block", "ColumnInfo", "DeduplicationReport", "Dictionary", "GridBlock", "GridRows",
+           "deduplicate_columns", "DEFAULT_MEMORY_LIMIT", "STORAGES", "DenseColumns",
+           "KernelColumns", "TorchColumns", "StructuredColumns", "PiecewiseBatch",
+           "piecewise_batch", "build_dictionary", "deep_narrow_library", "library_1d",
+           "merge_duplicate_points", "symmetrized_library", "two_layer_library"]
 
 
 def build_dictionary(X, architecture, **options) -> Dictionary:

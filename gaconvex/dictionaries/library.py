@@ -2,13 +2,14 @@
 
 A :class:`Dictionary` holds the training points ``X`` (N, d), a tuple of :class:`Block` (one
 per symbolic feature family: the anchor indices and values and the sign patterns of its
-columns) and a column store (:mod:`.storage`: a numpy matrix, a torch tensor, or the compiled
-kernels, interchangeably).  It *is* the solver's operator: ``matvec`` (A z), ``rmatvec``
-(A^T r), ``columns(idx)``, ``column_norms``, ``to_dense``, ``shape``, ``backend``, ``device``
-(the protocol :class:`gaconvex.solvers.DictionaryOperator`).  Nothing here knows the input
-dimension or a feature formula: blocks evaluate themselves through the kernels of their
-families.  :func:`deduplicate_columns` removes zero and repeated columns and keeps a report of
-what it removed, so nothing disappears silently.
+columns; a :class:`GridBlock` holds a whole anchor grid implicitly) and a column store
+(:mod:`.storage`: a numpy matrix, a torch tensor, or the compiled kernels; :mod:`.structured`:
+piecewise-linear products; interchangeably).  It *is* the solver's operator: ``matvec``
+(A z), ``rmatvec`` (A^T r), ``columns(idx)``, ``column_norms``, ``to_dense``, ``shape``,
+``backend``, ``device`` (the protocol :class:`gaconvex.solvers.DictionaryOperator`).
+Nothing here knows the input dimension or a feature formula: blocks evaluate themselves
+through the kernels of their families.  :func:`deduplicate_columns` removes zero and repeated
+columns and keeps a report of what it removed, so nothing disappears silently.
 """
 from __future__ import annotations
 
@@ -19,12 +20,14 @@ import numpy as np
 
 from gaconvex._validation import GaconvexError
 
-from .storage import DenseColumns, KernelColumns, TorchColumns
+from .storage import DenseColumns, KernelColumns, TorchColumns, _index
+from .structured import StructuredColumns
 
 if TYPE_CHECKING:
     from gaconvex.symbolic import Architecture, FeatureFamily
 
-__all__ = ["Block", "ColumnInfo", "Dictionary", "DeduplicationReport", "deduplicate_columns"]
+__all__ = ["Block", "GridBlock", "GridRows", "ColumnInfo", "Dictionary", "DeduplicationReport",
+           "deduplicate_columns"]
 
 
 def _kernel(family, backend: str):
@@ -73,6 +76,111 @@ class Block:
         kw = {"device": device} if backend == "torch" else {}
         return _kernel(self.family, backend).rmatvec(X, self.anchor_values,
                                                      self.signs.astype(float), r, **kw)
+
+
+_GRID_CHUNK = 1 << 16  # columns of an implicit grid materialised at once by the kernel paths
+
+
+def _as_numpy(a) -> np.ndarray:
+    return a.cpu().numpy() if hasattr(a, "cpu") else np.asarray(a)
+
+
+class GridRows:
+    """A per-column metadata array of a :class:`GridBlock`, computed for the rows asked:
+    ``rows[j]`` (one column), ``rows[idx]`` or ``rows[a:b]`` (several), ``len(rows)``."""
+
+    def __init__(self, block: "GridBlock", field: str):
+        self._block, self._field = block, field
+
+    def __len__(self) -> int:
+        return len(self._block)
+
+    def __getitem__(self, key):
+        if isinstance(key, (int, np.integer)):
+            return self[np.array([key])][0]
+        if isinstance(key, slice):
+            key = np.arange(*key.indices(len(self)))
+        return getattr(self._block.take(key), self._field)
+
+    def __array__(self, dtype=None, copy=None):
+        """Every row, materialised (8 bytes per anchor and column)."""
+        return np.asarray(self[:], dtype=dtype)
+
+
+@dataclass(frozen=True)
+class GridBlock:
+    """All anchor tuples of n points times all sign patterns of a family, held implicitly
+    (the unsampled libraries of 002 Def. 3.10, Table 3.1: N^k |signs| columns).
+
+    Only the points' order is stored: ``order[r]`` is the caller index of the point of rank
+    r + 1 (descending, x_1 > ... > x_N of 002), ``values[r] = x[order[r]]``, and ``patterns``
+    (S, m) the family's sign patterns.  Column j is the rank tuple number q = j // S in C order
+    over [n]^k, (r_1, ..., r_k) = unravel(q, (n,) * k), with sign pattern j % S, exactly the
+    order of the explicit grid.  ``anchor_index``, ``anchor_values``, ``signs`` and
+    ``anchor_rank`` are :class:`GridRows`: computed for the columns asked; ``take`` gives an
+    explicit :class:`Block`.
+    """
+
+    family: FeatureFamily
+    order: np.ndarray  # (n,) int
+    values: np.ndarray  # (n,) float
+    patterns: np.ndarray  # (S, m) int8
+    sampled = False
+
+    @property
+    def k(self) -> int:
+        return self.family.n_anchors
+
+    def __len__(self) -> int:
+        return len(self.patterns) * self.values.size ** self.k
+
+    def ranks(self, idx) -> tuple[np.ndarray, np.ndarray]:
+        """(0-based rank tuples (len(idx), k), sign pattern numbers) of the columns idx."""
+        q, pattern = np.divmod(np.asarray(idx, dtype=np.int64), len(self.patterns))
+        ranks = np.unravel_index(q, (self.values.size,) * self.k)
+        return np.stack(ranks, axis=-1).reshape(q.size, self.k), pattern
+
+    def take(self, keep) -> Block:
+        ranks, pattern = self.ranks(_index(keep, len(self)))
+        return Block(self.family, self.order[ranks], self.values[ranks], self.patterns[pattern],
+                     False, ranks + 1)
+
+    anchor_index = property(lambda self: GridRows(self, "anchor_index"))
+    anchor_values = property(lambda self: GridRows(self, "anchor_values"))
+    signs = property(lambda self: GridRows(self, "signs"))
+    anchor_rank = property(lambda self: GridRows(self, "anchor_rank"))
+
+    def chunks(self, idx=None):
+        """Explicit blocks of at most ``_GRID_CHUNK`` columns: (columns, Block) pairs over all
+        columns (``idx=None``) or over the columns idx."""
+        total = len(self) if idx is None else len(idx)
+        for lo in range(0, total, _GRID_CHUNK):
+            cols = (np.arange(lo, min(lo + _GRID_CHUNK, total)) if idx is None
+                    else np.asarray(idx[lo:lo + _GRID_CHUNK]))
+            yield cols, self.take(cols)
+
+    # -- evaluation: chunk by chunk through the explicit blocks' kernels -----------------------
+    def evaluate(self, X, backend: str = "numba", *, out=None, device=None):
+        """The block's columns on points X (N, P_b); into ``out`` chunk by chunk if given."""
+        if out is None:
+            return self.take(np.arange(len(self))).evaluate(X, backend, device=device)
+        for cols, block in self.chunks():
+            block.evaluate(X, backend, out=out[:, cols[0]:cols[-1] + 1], device=device)
+        return out
+
+    def matvec(self, X, z, backend: str = "numba", *, device=None):
+        """A_b z over the chunks that hold nonzero z (numpy)."""
+        z = np.asarray(z, dtype=np.float64)
+        out = np.zeros(np.shape(X)[0])
+        for cols, block in self.chunks(np.flatnonzero(z)):
+            out += _as_numpy(block.matvec(X, z[cols], backend, device=device))
+        return out
+
+    def rmatvec(self, X, r, backend: str = "numba", *, device=None):
+        """A_b^T r chunk by chunk (numpy)."""
+        parts = [_as_numpy(block.rmatvec(X, r, backend, device=device))
+                 for _, block in self.chunks()]
+        return np.concatenate(parts) if parts else np.zeros(0)
 
 
 @dataclass(frozen=True)
@@ -130,9 +238,10 @@ class Dictionary:
     ----------
     architecture : the network the library stands for.
     X : (N, d) the points of the rows, in the caller's order.
-    blocks : per-family column metadata (the columns are the blocks' columns, in order).
-    store : where the columns live (:class:`DenseColumns`, :class:`TorchColumns` or
-        :class:`KernelColumns`).
+    blocks : per-family column metadata (:class:`Block`, or :class:`GridBlock` for a whole
+        anchor grid; the columns are the blocks' columns, in order).
+    store : where the columns live (:class:`DenseColumns`, :class:`TorchColumns`,
+        :class:`KernelColumns` or :class:`StructuredColumns`).
     unpenalized : (N, q) extra unpenalized columns (the skip connection's x, 002 Sec. 3.1).
     report : DeduplicationReport or None (not deduplicated).
     """
@@ -140,7 +249,7 @@ class Dictionary:
     architecture: Architecture
     X: np.ndarray
     blocks: tuple
-    store: DenseColumns | TorchColumns | KernelColumns
+    store: DenseColumns | TorchColumns | KernelColumns | StructuredColumns
     unpenalized: np.ndarray
     report: DeduplicationReport | None = None
 
@@ -164,7 +273,7 @@ class Dictionary:
 
     @property
     def matrix_free(self) -> bool:
-        return isinstance(self.store, KernelColumns)
+        return isinstance(self.store, (KernelColumns, StructuredColumns))
 
     def matvec(self, z) -> np.ndarray:
         """A z (length N)."""

@@ -14,40 +14,57 @@ import numpy as np
 from gaconvex._validation import GaconvexError, check_memory, check_points_1d
 from gaconvex.data import merge_duplicate_points
 
-from .library import Block, Dictionary, deduplicate_columns
+from .library import Block, Dictionary, GridBlock, deduplicate_columns
 from .storage import DenseColumns, KernelColumns, TorchColumns
+from .structured import StructuredColumns
 
 __all__ = ["library_1d", "two_layer_library", "deep_narrow_library", "symmetrized_library",
            "merge_duplicate_points", "DEFAULT_MEMORY_LIMIT", "STORAGES"]
 
 DEFAULT_MEMORY_LIMIT = 4 * 2**30  # bytes of dense float64 dictionary; raise with memory_limit=
-#: Where a library's columns live (gaconvex.dictionaries.storage).
-STORAGES = ("dense", "kernels")
+#: Where a library's columns live (gaconvex.dictionaries.storage, .structured).
+STORAGES = ("dense", "kernels", "structured")
+_MATRIX_FREE = {"kernels": KernelColumns, "structured": StructuredColumns}
 
 
-def _anchor_tuples(n: int, k: int, max_columns: int | None, n_signs: int, rng):
-    """All k-tuples of sorted ranks in [n]^k, or a uniform sample of them (002 Sec. 4, 6.3)."""
-    total = n ** k
-    if max_columns is None or total * n_signs <= max_columns:
-        grids = np.indices((n,) * k).reshape(k, -1).T
-        return grids, False
-    count = max(1, max_columns // n_signs)
-    return rng.integers(0, n, size=(count, k)), True
+def _family_block(family, n: int, budget: int | None, order, xs, rng):
+    """All anchor tuples of sorted ranks in [n]^k times the sign patterns, as an implicit
+    :class:`GridBlock`; or, above ``budget`` columns, a uniform sample of anchor tuples
+    (002 Sec. 4, 6.3), each with every sign pattern, as an explicit :class:`Block`."""
+    patterns = np.array(family.sign_choices, dtype=np.int8).reshape(len(family.sign_choices), -1)
+    columns = _sampled_columns(family, n, budget)
+    if not columns:
+        return GridBlock(family, order, xs[order], patterns)
+    count = columns // len(patterns)
+    ranks = np.repeat(rng.integers(0, n, size=(count, family.n_anchors)), len(patterns), axis=0)
+    signs = np.tile(patterns, (count, 1))
+    return Block(family, order[ranks], xs[order[ranks]], signs, True, ranks + 1)
+
+
+def _sampled_columns(family, n: int, budget: int | None) -> int:
+    """Columns of the explicit (sampled) block of ``family``: 0 for an implicit grid."""
+    if budget is None or family.size(n) <= budget:
+        return 0
+    patterns = len(family.sign_choices)
+    return max(1, budget // patterns) * patterns
 
 
 def _check_metadata(library, n: int, budget, limit) -> None:
-    """Refuse libraries whose per-column metadata alone (anchor indices, values, ranks, signs:
-    about 24 bytes per anchor) would not fit under ``limit`` bytes."""
+    """Refuse libraries whose per-column data alone would not fit under ``limit`` bytes: 8
+    bytes per column for each length-P vector (A^T r, column norms), plus about 24 bytes per
+    anchor for the explicit metadata of sampled columns (implicit grids hold none)."""
     if limit is None:
         return
-    need = sum(min(f.size(n), budget if budget is not None else f.size(n))
-               * (24 * f.n_anchors + f.n_signs) for f in library)
+    columns = sum(_sampled_columns(f, n, budget) or f.size(n) for f in library)
+    need = 8 * columns + sum(_sampled_columns(f, n, budget) * (24 * f.n_anchors + f.n_signs)
+                             for f in library)
     if need > limit:
         raise GaconvexError(
             f"the {library.architecture} library on {n} points has {library.size(n):,} raw "
-            f"columns; their metadata alone needs {need / 2**30:.3g} GiB, above the memory limit "
-            f"of {limit / 2**30:.3g} GiB. Sample the library (max_columns=...), use fewer points, "
-            "or raise memory_limit.")
+            f"columns; their per-column metadata alone needs {need / 2**30:.3g} GiB (8 bytes a "
+            f"column for every length-P vector such as A^T r, 24 bytes an anchor for sampled "
+            f"columns), above the memory limit of {limit / 2**30:.3g} GiB. Sample the library "
+            "(max_columns=...), use fewer points, or raise memory_limit.")
 
 
 def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = True,
@@ -64,8 +81,11 @@ def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = T
     ``dictionary.report`` (nothing is dropped silently).  ``backend`` is the kernel backend
     ("numba", "numpy" or "torch"); with "torch" a dense dictionary stays a tensor on ``device``.
     ``storage`` (one of :data:`STORAGES`): "dense" evaluates the matrix once; "kernels" stores no
-    matrix, products run matrix-free through the kernels (no deduplication, which needs the
-    columns; the memory limit then applies to the metadata).
+    matrix, products run matrix-free through the kernels; "structured" stores none either, its
+    products come from each column's piecewise-linear form in O(K log N) a column
+    (:class:`StructuredColumns`).  Matrix-free libraries are not deduplicated (that needs the
+    columns); the memory limit then applies to the per-column data.  Unsampled families are
+    held as implicit anchor grids (:class:`GridBlock`), which cost nothing per column.
     """
     from gaconvex.symbolic import Architecture, derive
 
@@ -90,18 +110,11 @@ def library_1d(x, architecture, *, backend: str = "numba", deduplicate: bool = T
     if dense:
         check_memory(n, raw if budget is None else min(raw, max_columns), memory_limit,
                      f"the {architecture} library on {n} points")
-    blocks = []
-    for family in library:
-        signs = np.array(family.sign_choices, dtype=float).reshape(len(family.sign_choices), -1)
-        ranks, sampled = _anchor_tuples(n, family.n_anchors, budget, len(signs), rng)
-        ranks = np.repeat(ranks, len(signs), axis=0)
-        sign_rows = np.tile(signs, (len(ranks) // len(signs), 1))
-        blocks.append(Block(family, order[ranks], xs[order[ranks]], sign_rows.astype(np.int8),
-                            sampled, ranks + 1))
+    blocks = [_family_block(family, n, budget, order, xs, rng) for family in library]
     X = xs[:, None]
     unpenalized = X.copy() if architecture.skip else np.zeros((n, 0))
     if not dense:
-        store = KernelColumns(X, blocks, backend, device)
+        store = _MATRIX_FREE[storage](X, blocks, backend, device)
         return Dictionary(architecture, X, tuple(blocks), store, unpenalized)
     # one column-major allocation; each family's kernel writes its block in place
     matrix = np.empty((n, sum(len(b) for b in blocks)), order="F")
