@@ -347,7 +347,7 @@ def solve_working_set(problem: LassoProblem, *, tol: float = 1e-9, max_iter: int
                       initial_size=initial_size)[-1]
 
 
-def continuation(problem: LassoProblem, per_decade: int = 2) -> np.ndarray:
+def continuation(problem: LassoProblem, per_decade: int = 1) -> np.ndarray:
     """beta_t values from near beta_max down to the problem's beta_t (``per_decade`` per factor
     10): warm starts keep the active sets well conditioned, so beta = 1e-7 is as easy as 1e-3."""
     beta = problem.beta_t
