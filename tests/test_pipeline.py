@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import warnings
 
-import cvxpy as cp
 import numpy as np
 import pytest
 
@@ -18,6 +17,7 @@ import gaconvex
 import gaconvex.symbolic as gs
 from gaconvex import GaconvexError, convex_fit
 from gaconvex.networks import reconstruct
+from lasso_oracles import cvxpy_lasso_value
 
 
 def _diabetes_bmi():
@@ -40,20 +40,6 @@ def _relu_ramps(x, anchors):
     return np.hstack([np.maximum(diff, 0), np.maximum(-diff, 0)])
 
 
-def _cvxpy_value(A, y, beta_t, *, weights=None, loss="squared", tau=0.5):
-    """min sum_i w_i ell(y_i - A_i z - xi) + beta_t ||z||_1 written directly in cvxpy."""
-    w = np.ones(len(y)) if weights is None else weights
-    z, xi = cp.Variable(A.shape[1]), cp.Variable()
-    e = y - (A @ z + xi)
-    fit = {"squared": 0.5 * cp.sum(cp.multiply(w, cp.square(e))),
-           "quantile": cp.sum(cp.multiply(w, cp.maximum(tau * e, (tau - 1) * e))),
-           "l1": cp.sum(cp.multiply(w, cp.abs(e)))}[loss]
-    problem = cp.Problem(cp.Minimize(fit + beta_t * cp.norm1(z)))
-    problem.solve(solver="CLARABEL", tol_gap_abs=1e-11, tol_gap_rel=1e-11, tol_feas=1e-11,
-                  max_iter=500)
-    return problem.value
-
-
 # -- ties and weights ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("loss", ["squared", "quantile", "l1"])
@@ -65,7 +51,7 @@ def test_tied_synthetic_data_equal_the_unmerged_problem(loss):
     fit = convex_fit(x, y, gs.architecture("relu", 2), beta, loss=loss, tau=0.7)
     assert fit.data.n_tied > 0 and "share their input" in fit.summary()
     A_raw = _relu_ramps(x, np.unique(x))
-    oracle = _cvxpy_value(A_raw, y, beta, loss=loss, tau=0.7)
+    oracle = cvxpy_lasso_value(A_raw, y, beta, loss=loss, tau=0.7)
     assert fit.objective == pytest.approx(oracle, rel=1e-7)
     assert fit.certificate.ok(1e-6)
     np.testing.assert_allclose(fit.predict(x), fit.fitted, atol=1e-10)
@@ -77,7 +63,7 @@ def test_tied_deep_abs_library_equals_the_unmerged_problem():
     x, y = _tied_synthetic(1, n=20, distinct=6)
     fit = convex_fit(x, y, gs.architecture("abs", 3), 0.02)
     A_raw = fit.dictionary.evaluate(x)
-    assert fit.objective == pytest.approx(_cvxpy_value(A_raw, y, 0.02), rel=1e-7)
+    assert fit.objective == pytest.approx(cvxpy_lasso_value(A_raw, y, 0.02), rel=1e-7)
     assert fit.network_objective() == pytest.approx(fit.objective, rel=1e-9)
 
 
@@ -92,7 +78,7 @@ def test_sample_weights_equal_repeated_points():
     assert weighted.objective == pytest.approx(repeated.objective, rel=1e-8)
     np.testing.assert_allclose(weighted.predict(x), repeated.predict(x), atol=1e-6)
     A = weighted.dictionary.to_dense()
-    assert weighted.objective == pytest.approx(_cvxpy_value(A, y, 0.05, weights=w), rel=1e-7)
+    assert weighted.objective == pytest.approx(cvxpy_lasso_value(A, y, 0.05, weights=w), rel=1e-7)
 
 
 def test_real_tied_data_diabetes_bmi():
@@ -102,7 +88,7 @@ def test_real_tied_data_diabetes_bmi():
     assert np.unique(x).size == 163
     beta = 1.0
     fit = convex_fit(x, y, gs.architecture("relu", 2), beta)
-    oracle = _cvxpy_value(_relu_ramps(x, np.unique(x)), y, beta)
+    oracle = cvxpy_lasso_value(_relu_ramps(x, np.unique(x)), y, beta)
     assert fit.objective == pytest.approx(oracle, rel=1e-7)
     assert fit.certificate.ok(1e-6) and fit.certificate.globally_optimal()
     assert fit.network_objective() == pytest.approx(fit.objective, rel=1e-9)

@@ -14,6 +14,7 @@ import gaconvex.symbolic as gs
 from gaconvex.dictionaries import library_1d
 from gaconvex.solvers import LassoProblem, MatrixOperator, min_norm, solve
 from gaconvex.solvers.working_set import ActiveSetLasso, lasso_path
+from lasso_oracles import cvxpy_lasso_value
 
 ARCHITECTURES = [
     gs.architecture("relu", 2), gs.architecture(("leaky_relu", 0.2), 2), gs.architecture("abs", 2),
@@ -22,25 +23,6 @@ ARCHITECTURES = [
     gs.architecture(("leaky_relu", -0.5), 3), gs.architecture("abs", 3), gs.architecture("abs", 4),
     gs.architecture("relu", 3, "symmetrized"),
 ]
-
-
-def _cvxpy(A, y, beta_t, *, weights=None, loss="squared", tau=0.5, intercept=True, U=None):
-    """min sum_i w_i ell(y_i - (A z + xi + U omega)_i) + beta_t ||z||_1, written directly."""
-    w = np.ones(len(y)) if weights is None else weights
-    z = cp.Variable(A.shape[1])
-    fit = A @ z
-    if intercept:
-        fit = fit + cp.Variable()
-    if U is not None:
-        fit = fit + U @ cp.Variable(U.shape[1])
-    e = y - fit
-    value = {"squared": 0.5 * cp.sum(cp.multiply(w, cp.square(e))),
-             "quantile": cp.sum(cp.multiply(w, cp.maximum(tau * e, (tau - 1) * e))),
-             "l1": cp.sum(cp.multiply(w, cp.abs(e)))}[loss]
-    problem = cp.Problem(cp.Minimize(value + beta_t * cp.norm1(z)))
-    problem.solve(solver="CLARABEL", tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12,
-                  max_iter=500)
-    return problem.value
 
 
 def _data(seed, n):
@@ -57,7 +39,7 @@ def test_same_optimum_as_cvxpy_on_every_family(arch):
     sol = solve(problem, "working_set")
     assert sol.certificate.ok(1e-9), sol.certificate.summary()
     U = D.unpenalized if D.unpenalized.shape[1] else None
-    oracle = _cvxpy(D.to_dense(), y, problem.beta_t, intercept=D.intercept, U=U)
+    oracle = cvxpy_lasso_value(D.to_dense(), y, problem.beta_t, intercept=D.intercept, U=U)
     assert sol.objective == pytest.approx(oracle, rel=1e-7)
     assert sol.m_star <= len(x)  # the active set is a vertex
 
@@ -70,7 +52,7 @@ def test_every_datafit_with_weights(loss, tau):
     problem = LassoProblem.from_dictionary(D, y, 2e-2, loss=loss, tau=tau, sample_weight=w)
     sol = solve(problem, "working_set")
     assert sol.certificate.ok(1e-7), sol.certificate.summary()
-    oracle = _cvxpy(D.to_dense(), y, problem.beta_t, weights=w, loss=loss, tau=tau)
+    oracle = cvxpy_lasso_value(D.to_dense(), y, problem.beta_t, weights=w, loss=loss, tau=tau)
     assert sol.objective == pytest.approx(oracle, rel=1e-6)
 
 
@@ -80,7 +62,7 @@ def test_no_intercept_and_unpenalized_columns():
     problem = LassoProblem(A, y, 0.3, intercept=False, unpenalized=U)
     sol = solve(problem, "working_set")
     assert sol.xi == 0.0 and sol.omega.shape == (2,)
-    assert sol.objective == pytest.approx(_cvxpy(A, y, 0.3, intercept=False, U=U), rel=1e-8)
+    assert sol.objective == pytest.approx(cvxpy_lasso_value(A, y, 0.3, intercept=False, U=U), rel=1e-8)
 
 
 @pytest.mark.parametrize("beta", [1e-5, 1e-7])
@@ -91,7 +73,7 @@ def test_small_beta_is_solved_and_certified(beta):
     D = library_1d(x, gs.architecture("abs", 3))
     sol = solve(LassoProblem.from_dictionary(D, y, beta), "working_set")
     assert sol.certificate.ok(1e-6), sol.certificate.summary()
-    oracle = _cvxpy(D.to_dense(), y, beta)
+    oracle = cvxpy_lasso_value(D.to_dense(), y, beta)
     assert sol.objective <= oracle * (1 + 1e-6)
 
 
@@ -121,7 +103,7 @@ def test_degenerate_dictionaries(G, y, kind, beta):
     A = np.hstack([G, extra])
     problem = LassoProblem(A, y, beta)
     sol = solve(problem, "working_set")
-    oracle = _cvxpy(A, y, beta)
+    oracle = cvxpy_lasso_value(A, y, beta)
     assert sol.objective <= oracle + 1e-8 * max(1.0, abs(oracle))
     assert sol.certificate.ok(1e-6), sol.certificate.summary()
 
@@ -145,7 +127,7 @@ def test_beta_at_least_beta_max_gives_zero_and_one_column_works():
     assert above.m_star == 0 and below.m_star >= 1 and below.certificate.ok(1e-9)
     one = LassoProblem(D.to_dense()[:, :1] + 0.0, y, 1e-3)
     sol = solve(one, "working_set")
-    assert sol.objective == pytest.approx(_cvxpy(one.A.to_dense(), y, 1e-3), rel=1e-9)
+    assert sol.objective == pytest.approx(cvxpy_lasso_value(one.A.to_dense(), y, 1e-3), rel=1e-9)
 
 
 # -- the inner active-set method alone ------------------------------------------------------------
