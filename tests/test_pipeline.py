@@ -284,3 +284,23 @@ def test_public_names():
     assert gaconvex.GaconvexError is GaconvexError and issubclass(GaconvexError, ValueError)
     for name in gaconvex.__all__:
         assert getattr(gaconvex, name) is not None
+
+
+def test_summary_features_and_plot(tmp_path):
+    """The fit explains itself: a summary, the selected features with their labelled
+    breakpoints, and a figure of the fitted function (rendered to a file)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    x, y = _base()
+    fit = convex_fit(x, y, gs.architecture("abs", 3), 0.05)
+    features = fit.features()
+    assert len(features) == fit.support.size and all(f.breakpoints for f in features)
+    assert "breakpoints" in str(features[0]) and "timings" in fit.summary()
+    ax = fit.plot()
+    ax.figure.savefig(tmp_path / "fit.png")
+    assert (tmp_path / "fit.png").stat().st_size > 5_000
+    with pytest.raises(GaconvexError, match="y has 5 entries but there are 6 inputs"):
+        from gaconvex.networks import training_objective
+
+        training_objective(fit.network, x, y[:5], 0.05)
