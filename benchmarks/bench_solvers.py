@@ -109,31 +109,42 @@ PEERS = {"cvxpy+Clarabel": _clarabel, "scikit-learn": _sklearn, "skglm": _skglm,
          "celer": _celer}
 
 
-def _in_child(fn, queue, *args):
+def _in_child(name, queue, path, beta_t):
     import warnings
 
     warnings.simplefilter("ignore")  # convergence warnings: the table reports the objective
+    data = np.load(path)
+    A, y = np.load(path.replace(".y.npy", ".A.npy"), mmap_mode="r"), data
+    A = np.ascontiguousarray(A)
     start = time.perf_counter()
     try:
-        z, xi = fn(*args)
+        z, xi = PEERS[name](A, y, beta_t)
         queue.put(("ok", time.perf_counter() - start, z, xi))
     except Exception as exc:  # report the peer's failure in the table
         queue.put(("error", time.perf_counter() - start, repr(exc)[:60], None))
 
 
-def _run_peer(fn, A, y, beta_t, timeout):
-    """Run a peer in a forked process (the dense A is shared copy-on-write), stop it after
-    ``timeout`` seconds."""
-    queue = mp.get_context("fork").Queue()
-    child = mp.get_context("fork").Process(target=_in_child, args=(fn, queue, A, y, beta_t))
-    start = time.perf_counter()
-    child.start()
-    child.join(timeout)
-    if child.is_alive():
-        child.terminate()
-        child.join()
-        return ("timeout", time.perf_counter() - start, None, None)
-    return queue.get() if not queue.empty() else ("crashed", time.perf_counter() - start, None, None)
+def _run_peer(name, A, y, beta_t, timeout):
+    """Run a peer in a fresh (spawned) process that reads A and y from disk, stopped after
+    ``timeout`` seconds; a forked child would inherit the parent's thread pools (numba, BLAS)
+    and can hang in them.  The time excludes loading the data."""
+    import tempfile
+
+    ctx = mp.get_context("spawn")
+    with tempfile.TemporaryDirectory() as tmp:
+        np.save(os.path.join(tmp, "p.A.npy"), A)
+        np.save(os.path.join(tmp, "p.y.npy"), y)
+        queue = ctx.Queue()
+        child = ctx.Process(target=_in_child, args=(name, queue, os.path.join(tmp, "p.y.npy"),
+                                                    beta_t))
+        child.start()
+        try:
+            return queue.get(timeout=timeout + 60)
+        except Exception:
+            return ("timeout", float(timeout), None, None)
+        finally:
+            child.terminate()
+            child.join()
 
 
 # -- one case ----------------------------------------------------------------------------------------
@@ -155,8 +166,7 @@ def run_case(name, peer_timeout, peers, dense_limit):
     if D.n_samples * D.n_columns <= dense_limit and np.all(w == 1):
         A = D.to_dense()
         for peer in peers:
-            status, seconds, z, xi = _run_peer(PEERS[peer], A, yw, fit.problem.beta_t,
-                                               peer_timeout)
+            status, seconds, z, xi = _run_peer(peer, A, yw, fit.problem.beta_t, peer_timeout)
             if status == "ok":
                 value = _objective(A, yw, fit.problem.beta_t, z, xi)
                 results.append((peer, seconds, value, int(np.sum(np.abs(z) > 1e-6 * np.abs(z).max(initial=1e-300))), None))
