@@ -473,6 +473,8 @@ def deduplicate_columns(dictionary: Dictionary, *, rtol: float = 1e-10) -> Dicti
     n, n_raw = A.shape
     col_max = np.maximum(A.max(axis=0), -A.min(axis=0)) if A.size else np.zeros(n_raw)
     scale = float(col_max.max(initial=0.0)) or 1.0
+    if scale < np.finfo(float).tiny:  # subnormal columns: 1 / scale overflows, so rescale A
+        A, col_max, scale = A / scale, col_max / scale, 1.0
     scaling = (1.0 / scale, 1.0 / rtol)
     weights = _hash_weights(n) * scaling[0]  # hashes in units of max|A|: no overflow
     h = A.T @ weights
