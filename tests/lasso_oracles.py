@@ -9,7 +9,9 @@ import numpy as np
 def cvxpy_lasso_value(A, y, beta_t, *, weights=None, loss="squared", tau=0.5, intercept=True,
                       U=None, tol=1e-12):
     """min sum_i w_i ell(y_i - (A z + xi + U omega)_i) + beta_t ||z||_1, ell the squared loss
-    e^2 / 2, the pinball loss max(tau e, (tau - 1) e) of the error e = y - y_hat, or |e|."""
+    e^2 / 2, the pinball loss max(tau e, (tau - 1) e) of the error e = y - y_hat, or |e|; for
+    labels y in {-1, +1} the squared hinge 1/2 max(0, 1 - y y_hat)^2 or the logistic loss
+    log(1 + exp(-y y_hat)) of the margin."""
     w = np.ones(len(y)) if weights is None else weights
     z = cp.Variable(A.shape[1])
     fit = A @ z
@@ -18,7 +20,10 @@ def cvxpy_lasso_value(A, y, beta_t, *, weights=None, loss="squared", tau=0.5, in
     if U is not None:
         fit = fit + U @ cp.Variable(U.shape[1])
     e = y - fit
-    value = {"squared": 0.5 * cp.sum(cp.multiply(w, cp.square(e))),
+    margin = cp.multiply(y, fit)
+    value = {"squared_hinge": 0.5 * cp.sum(cp.multiply(w, cp.square(cp.pos(1 - margin)))),
+             "logistic": cp.sum(cp.multiply(w, cp.logistic(-margin))),
+             "squared": 0.5 * cp.sum(cp.multiply(w, cp.square(e))),
              "quantile": cp.sum(cp.multiply(w, cp.maximum(tau * e, (tau - 1) * e))),
              "l1": cp.sum(cp.multiply(w, cp.abs(e)))}[loss]
     problem = cp.Problem(cp.Minimize(value + beta_t * cp.norm1(z)))

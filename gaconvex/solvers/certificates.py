@@ -201,9 +201,7 @@ def dual_feasible_point(problem: LassoProblem, lam: np.ndarray) -> tuple[np.ndar
 
 def _dual_feasible_point(problem: LassoProblem, lam: np.ndarray, bound: float) -> tuple[np.ndarray, float]:
     """s * (lambda projected onto null(B^T)) with the largest s <= 1 that is dual feasible."""
-    B = problem.unpenalized_basis()
-    if B.shape[1]:
-        lam = lam - B @ np.linalg.lstsq(B, lam, rcond=None)[0]
+    lam = problem.datafit.project_dual(lam, problem.unpenalized_basis())
     max_corr = float(np.max(np.abs(problem.A.rmatvec(lam)), initial=0.0))
     scale = 1.0 if problem.beta_t == 0 else problem.datafit.dual_domain_scale(lam)
     if max_corr > bound:

@@ -59,7 +59,7 @@ class LassoProblem:
         self.intercept = bool(intercept)
         self.U = _check_unpenalized(unpenalized, n)
         self.sample_weight = _check_weights(sample_weight, n)
-        self.datafit = make_datafit(loss, tau, self.sample_weight)
+        self.datafit = make_datafit(loss, tau, self.sample_weight).with_targets(self.y)
         self.loss = self.datafit.name
         self.tau = float(getattr(self.datafit, "tau", tau))
 

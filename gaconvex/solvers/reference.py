@@ -86,7 +86,8 @@ def solve_reference(problem: LassoProblem, *, tol: float = 1e-9, cvxpy_solver: s
     omega_val = (np.atleast_1d(np.asarray(free[-1].value, dtype=np.float64))
                  if problem.n_unpenalized else np.zeros(0))
     if problem.datafit.smooth:
-        z_val, xi_val, omega_val = _polish_smooth(problem, z_val)
+        if problem.datafit.quadratic:  # the exact KKT polish is the squared loss's
+            z_val, xi_val, omega_val = _polish_smooth(problem, z_val)
         fitted = problem.fitted(z_val, xi_val, omega_val)
         dual = problem.datafit.gradient(fitted - problem.y)
     else:

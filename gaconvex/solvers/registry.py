@@ -28,10 +28,19 @@ SOLVERS: dict[str, SolverFunction] = {"reference": solve_reference, "min_norm": 
                                       "working_set": solve_working_set}
 
 
+#: Solvers whose inner solve is exact only for the squared loss or the piecewise-linear losses.
+_SQUARED_OR_LP = ("working_set",)
+
+
 def choose_solver(problem: LassoProblem) -> str:
-    """The solver ``"auto"`` stands for: the min-norm LP at beta_t = 0, else the exact
-    working-set solver (the cvxpy reference stays for tests)."""
-    return "min_norm" if problem.beta_t == 0 else "working_set"
+    """The solver ``"auto"`` stands for: the min-norm LP at beta_t = 0; the exact working-set
+    solver for the squared loss and the piecewise-linear losses; the cvxpy reference for the
+    other smooth losses (squared hinge, logistic)."""
+    if problem.beta_t == 0:
+        return "min_norm"
+    if problem.datafit.smooth and not problem.datafit.quadratic:
+        return "reference"
+    return "working_set"
 
 
 def register_solver(name: str, function: SolverFunction, *, overwrite: bool = False) -> None:
@@ -68,6 +77,10 @@ def solve(problem: LassoProblem, solver: str = "auto", *, sparse: bool = False,
         raise GaconvexError(
             f"beta_t = 0 asks for the minimum-norm interpolation limit (002 (C.1)), which the "
             f"{name!r} solver does not solve; use solver='min_norm' or 'auto'.")
+    if name in _SQUARED_OR_LP and problem.datafit.smooth and not problem.datafit.quadratic:
+        raise GaconvexError(
+            f"the {name!r} solver is exact for the squared and piecewise-linear losses only, "
+            f"not {problem.datafit!r}; use solver='auto' (or {choose_solver(problem)!r}).")
     scaled, scale = rescale(problem)
     solution = SOLVERS[name](scaled, **options)
     if sparse and problem.beta_t > 0:

@@ -76,8 +76,10 @@ def _scale(values) -> float:
 def rescale(problem: LassoProblem) -> tuple[LassoProblem, ProblemScale]:
     """The unit-size problem of the module docstring and the factors that undo it."""
     s_A = _scale(problem.A.column_norms())
-    centre = float(np.average(problem.y, weights=problem.weights)) if problem.intercept else 0.0
-    s_y = _scale(problem.y - centre)
+    labels = problem.datafit.classification  # labels -1 / +1 are not rescaled (not homogeneous)
+    centre = (float(np.average(problem.y, weights=problem.weights))
+              if problem.intercept and not labels else 0.0)
+    s_y = 1.0 if labels else _scale(problem.y - centre)
     s_U = np.array([_scale(u) for u in problem.U.T])
     degree = problem.datafit.degree
     min_norm = problem.beta_t == 0

@@ -174,7 +174,7 @@ def test_bad_beta_is_rejected(beta):
 @pytest.mark.parametrize("kwargs, message", [
     ({"beta_t": "0.1"}, "beta_t must be a real number"),
     ({"beta_t": True}, "beta_t must be a real number"),
-    ({"loss": "hinge"}, r"loss must be one of \['squared', 'quantile', 'l1'\]"),
+    ({"loss": "hinge"}, r"loss must be one of \['squared', 'quantile', 'l1', 'squared_hinge', 'logistic'\]"),
     ({"loss": "quantile", "tau": 1.0}, "tau must be a number strictly between 0 and 1"),
     ({"A": np.ones(3)}, r"A must be a 2-D dictionary .*reshape\(-1, 1\)"),
     ({"A": np.ones((3, 0))}, r"N >= 1 samples and P >= 1 features"),
