@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._validation import GaconvexError
+from .._validation import GaconvexError, check_finite
 from ._backend import as_vectors, backend_for
 
 __all__ = [
@@ -297,16 +297,41 @@ def _unscaled_cross(c, E, backend):
     over = live & (t > math.frexp(info.max)[1])
     if bool(over.any()):
         exponents = [int(v) for v in t[over].reshape(-1)]
-        raise GaconvexError(
-            f"the result of generalized_cross overflows {info.dtype}: {len(exponents)} of "
-            f"{math.prod(over.shape)} cross product(s) have a largest entry of about "
-            f"1e{round(max(exponents) * math.log10(2))}, beyond the largest {info.dtype} "
-            f"{info.max:.3g}. The cross product is multilinear, cross(s_1 v_1, ..., s_(d-1) "
-            "v_(d-1)) = s_1 ... s_(d-1) cross(v_1, ..., v_(d-1)): normalize the inputs (e.g. "
-            "divide each vector by its largest |entry|) and keep the scales s_i separately (in "
-            "logs)."
-        )
+        raise _overflow_error(len(exponents), math.prod(over.shape), max(exponents), info)
     return backend.ldexp(c, xp.where(live, E, 0)[..., None])
+
+
+def _overflow_error(n_over: int, n_total: int, exponent: int, info) -> GaconvexError:
+    """The error for cross products whose largest entry is about 2^exponent, beyond the float type."""
+    return GaconvexError(
+        f"the result of generalized_cross overflows {info.dtype}: {n_over} of {n_total} cross "
+        f"product(s) have a largest entry of about 1e{round(exponent * math.log10(2))}, beyond "
+        f"the largest {info.dtype} {info.max:.3g}. The cross product is multilinear, cross(s_1 "
+        "v_1, ..., s_(d-1) v_(d-1)) = s_1 ... s_(d-1) cross(v_1, ..., v_(d-1)): normalize the "
+        "inputs (e.g. divide each vector by its largest |entry|) and keep the scales s_i "
+        "separately (in logs).")
+
+
+def _fused_cross(V, rtol: float):
+    """cross(V) for a float64 numpy V (..., d-1, d) by one fused numba pass (scaling, Laplace
+    expansion, Hodge permutation, dependence test; the same numbers as the general path), or
+    None where that path does not apply (other types, d = 1, too many Laplace terms)."""
+    if not (isinstance(V, np.ndarray) and V.dtype == np.float64 and V.ndim >= 2):
+        return None
+    k, d = V.shape[-2:]
+    if k != d - 1 or k == 0 or _laplace_terms(d, k) > _MAX_LAPLACE_TERMS:
+        return None
+    batch = math.prod(V.shape[:-2])
+    _check_size(d, k, batch, 1, "generalized_cross")
+    from ._kernels import cross_laplace
+
+    schedule, (src, sign) = _laplace_schedule(d, k), _hodge_table(d, k)
+    result, flags = cross_laplace(V.reshape(batch, k, d), schedule, src, sign, float(rtol))
+    if flags[0]:
+        check_finite(V, "V")
+    if flags[1]:
+        raise _overflow_error(int(flags[1]), batch, int(flags[2]), np.finfo(np.float64))
+    return result.reshape(V.shape[:-2] + (d,))
 
 
 def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10):
@@ -345,6 +370,10 @@ def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10):
     -------
     array (..., d), same backend (and torch device) as ``V``.
     """
+    if method == "cofactor":
+        fused = _fused_cross(V, rtol)
+        if fused is not None:
+            return fused
     backend = backend_for(V)
     V = _cross_operand(backend, V)
     return _unscaled_cross(*_scaled_cross(V, backend, method, rtol), backend)
