@@ -16,6 +16,7 @@ from .families import FAMILIES, NetworkFamily, get_family, register_family
 # The built-in network families register themselves on import.
 from .deep_narrow import DEEP_NARROW
 from .symmetrized import SYMMETRIZED
+from .wedge import WEDGE, WedgeFeatureFamily, is_wedge
 # Eager: the function `breakpoints` shares its name with its submodule, and importing a
 # submodule binds the package attribute to the module, which a lazy name cannot win against.
 from .breakpoints import Breakpoint, breakpoints
@@ -36,7 +37,8 @@ _LAZY = {
 
 __all__ = ["ACTIVATIONS", "Activation", "absolute", "get_activation", "leaky_relu",
            "piecewise_linear", "relu", "sign", "threshold", "FAMILIES", "NetworkFamily",
-           "get_family", "register_family", "DEEP_NARROW", "SYMMETRIZED", "MAX_DEPTH",
+           "get_family", "register_family", "DEEP_NARROW", "SYMMETRIZED", "WEDGE",
+           "WedgeFeatureFamily", "is_wedge", "MAX_DEPTH",
            "Architecture", "architecture", "FeatureFamily", "Layer", "Library", "derive", "forward",
            "propagate", "Breakpoint", "breakpoints", "describe", *_LAZY]
 

@@ -40,6 +40,12 @@ class Architecture:
         Skip connection f + omega x: an extra unpenalized column x (002 Sec. 3.1, Lemma 3.1).
     dim : int
         Input dimension; the 1-D libraries of 002 have ``dim = 1``.
+    norm : int
+        p of the first-layer penalty ||W_j||_p^2 (001 eq. (2)): 2 (weight decay) or 1; only
+        families listing p in ``family.norms`` accept it.
+    bias : bool
+        Whether the network has biases (first layer and output); ``False`` (bias-free
+        networks of 001 Thms 2, 4, 17: no Lasso intercept) needs ``family.bias_free``.
     """
 
     activation: Activation
@@ -48,6 +54,8 @@ class Architecture:
     midpoints: bool = False
     skip: bool = False
     dim: int = 1
+    norm: int = 2
+    bias: bool = True
 
     def __post_init__(self):
         L = self.depth
@@ -71,6 +79,14 @@ class Architecture:
             raise GaconvexError("midpoint biases need depth >= 3 (002 Def. 3.9); got depth 2.")
         if isinstance(self.dim, bool) or not isinstance(self.dim, int) or self.dim < 1:
             raise GaconvexError(f"dim must be a positive integer, got {self.dim!r}.")
+        if isinstance(self.norm, bool) or self.norm not in self.family.norms:
+            raise GaconvexError(f"norm must be one of {self.family.norms} for the "
+                                f"{self.family.name} family (p of the penalty ||W_j||_p^2), "
+                                f"got {self.norm!r}.")
+        if not isinstance(self.bias, bool) or not (self.bias or self.family.bias_free):
+            raise GaconvexError(f"the {self.family.name} family has biases (bias=True); got "
+                                f"bias={self.bias!r}. Bias-free networks need a family with "
+                                "bias_free support (the d-D wedge family, 001 Thm 4).")
         self.family.check(self)
 
     @property
@@ -80,8 +96,9 @@ class Architecture:
 
     @property
     def has_free_intercept(self) -> bool:
-        """Whether xi is a free Lasso variable (False for sign/threshold, 002 Thm 3.11)."""
-        return self.activation.has_free_intercept
+        """Whether xi is a free Lasso variable (False for sign/threshold, 002 Thm 3.11, and
+        for bias-free networks, 001 Thm 4)."""
+        return self.activation.has_free_intercept and self.bias
 
     @property
     def hidden_widths(self) -> tuple:
@@ -110,19 +127,44 @@ class Architecture:
             extra.append("skip")
         if self.dim != 1:
             extra.append(f"d={self.dim}")
+        if self.norm != 2:
+            extra.append(f"p={self.norm}")
+        if not self.bias:
+            extra.append("no bias")
         return f"{self.activation.name} L={self.depth} ({', '.join(extra)})"
 
 
 def architecture(activation, depth: int, family=None, *, midpoints=None, skip: bool = False,
-                 dim: int = 1) -> Architecture:
+                 dim: int = 1, norm: int | None = None, bias: bool = True) -> Architecture:
     """Build an :class:`Architecture`.
 
-    ``family``: a registered name or :class:`NetworkFamily` (default: deep narrow).
+    ``family``: a registered name or :class:`NetworkFamily` (default: deep narrow for
+    ``dim = 1``; for ``dim > 1`` the first registered d-dimensional family that supports the
+    request, e.g. the wedge family of 001).
     ``midpoints=None`` picks the complete library's default (002 Thm 3.11): midpoint biases on
-    for non-monotone deep narrow networks with L >= 3.
+    for non-monotone deep narrow networks with L >= 3.  ``norm=None`` is the family's default
+    p (``family.norms[0]``); ``bias=False`` asks for a bias-free network.
     """
     act = get_activation(activation)
+    if family is None and dim != 1:
+        return _multidim(act, depth, midpoints, skip, dim, norm, bias)
     fam = get_family(family)
     if midpoints is None:
         midpoints = isinstance(depth, int) and fam.default_midpoints(act, depth)
-    return Architecture(act, depth, fam, bool(midpoints), skip, dim)
+    return Architecture(act, depth, fam, bool(midpoints), skip, dim,
+                        fam.norms[0] if norm is None else norm, bias)
+
+
+def _multidim(act, depth, midpoints, skip, dim, norm, bias) -> Architecture:
+    """The first registered d-dimensional family whose check accepts the request."""
+    from .families import multidim_families
+
+    errors = []
+    for fam in multidim_families():
+        try:
+            return architecture(act, depth, fam, midpoints=midpoints, skip=skip, dim=dim,
+                                norm=norm, bias=bias)
+        except GaconvexError as error:
+            errors.append(f"{fam.name}: {error}")
+    raise GaconvexError(f"no network family supports {act.name} depth {depth} on {dim}-D inputs: "
+                        + (" ".join(errors) or "none is registered."))

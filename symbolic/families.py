@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from .activations import Activation
     from .architecture import Architecture
 
-__all__ = ["NetworkFamily", "FAMILIES", "register_family", "get_family", "default_family"]
+__all__ = ["NetworkFamily", "FAMILIES", "register_family", "get_family", "default_family",
+           "multidim_families"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +37,11 @@ class NetworkFamily:
     features : the architecture -> its symbolic :class:`FeatureFamily` tuple (002 Def. 3.10).
     default_midpoints : (activation, depth) -> whether the complete library uses midpoint
         biases (002 Thm 3.11).
+    norms : the first-layer weight norms p the family supports, its default first (the
+        penalty ||W_j||_p^2 of 001 eq. (2); 1-D units have scalar weights, so p = 2 only).
+    bias_free : whether networks without biases are supported (001 Thms 2, 4, 17).
+    multidim : whether the family is the default for d-dimensional inputs (d > 1) when
+        ``architecture(...)`` names no family (the first registered one whose check passes).
     """
 
     name: str
@@ -46,6 +52,9 @@ class NetworkFamily:
     check: Callable[["Architecture"], None]
     features: Callable[["Architecture"], tuple]
     default_midpoints: Callable[["Activation", int], bool] = lambda activation, depth: False
+    norms: tuple = (2,)
+    bias_free: bool = False
+    multidim: bool = False
 
     def tied_layers(self, depth: int) -> tuple:
         """One flag per hidden layer: tied magnitudes (for the torch network's parameters)."""
@@ -89,3 +98,8 @@ def get_family(spec) -> NetworkFamily:
 
 def default_family() -> NetworkFamily:
     return FAMILIES[_DEFAULT[0]]
+
+
+def multidim_families() -> list[NetworkFamily]:
+    """The families that take d-dimensional inputs by default, in registration order."""
+    return [family for family in FAMILIES.values() if family.multidim]

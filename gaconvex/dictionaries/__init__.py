@@ -14,19 +14,25 @@ from .one_d import (DEFAULT_MEMORY_LIMIT, STORAGES, deep_narrow_library, library
                     symmetrized_library, two_layer_library)
 from .storage import DenseColumns, KernelColumns, TorchColumns
 from .structured import PiecewiseBatch, StructuredColumns, piecewise_batch
+from .wedge import WEDGE_STORAGES, WedgeBlock, WedgeReport, wedge_library
 
 __all__ = ["Block", "ColumnInfo", "DeduplicationReport", "Dictionary", "GridBlock", "GridRows",
            "deduplicate_columns", "DEFAULT_MEMORY_LIMIT", "STORAGES", "DenseColumns",
            "KernelColumns", "TorchColumns", "StructuredColumns", "PiecewiseBatch",
            "piecewise_batch", "build_dictionary", "deep_narrow_library", "library_1d",
-           "merge_duplicate_points", "symmetrized_library", "two_layer_library"]
+           "merge_duplicate_points", "symmetrized_library", "two_layer_library",
+           "WEDGE_STORAGES", "WedgeBlock", "WedgeReport", "wedge_library"]
 
 
 def build_dictionary(X, architecture, **options) -> Dictionary:
-    """The Lasso dictionary of ``architecture`` on the points X (N, d): the builder for its
-    input dimension (1-D: :func:`library_1d`; ``options`` go to the builder)."""
+    """The Lasso dictionary of ``architecture`` on the points X (N, d): the builder of its
+    family (wedge networks of 001, any d: :func:`wedge_library`) or of its input dimension
+    (1-D: :func:`library_1d`); ``options`` go to the builder."""
     from gaconvex._validation import GaconvexError
+    from gaconvex.symbolic import is_wedge
 
+    if is_wedge(architecture):
+        return wedge_library(X, architecture, **options)
     if architecture.dim == 1:
         return library_1d(X, architecture, **options)
     raise GaconvexError(f"no dictionary builder for {architecture} (input dimension "

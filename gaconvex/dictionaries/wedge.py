@@ -1,0 +1,318 @@
+"""Wedge-product dictionaries of 2-layer ReLU networks on R^d ("From Complexity to Clarity", 001).
+
+:func:`wedge_library` enumerates the anchor sets of the architecture's feature family
+(:class:`gaconvex.symbolic.WedgeFeatureFamily`: (d-1)-subsets of [X; I_d] for bias-free
+networks, d-point hyperplanes for biased ones; spec 001 Sec. 3.2 rows A-I), evaluates all
+their neurons in one batched pass (the family's formula over
+:func:`gaconvex.algebra.generalized_cross`), and stores the columns relu(X W^T + b) (BLAS):
+
+    K[i, (S, s)] = relu(s (<x_i, w_S> + b_S)),  ||w_S||_p = 1,  s = +-1,
+
+rows = the n data points only (spec 001 Sec. 0 item 5).  Degenerate anchor sets (zero cross
+product: repeated or affinely dependent points) and repeated neurons (more than d - 1 anchors
+on one hyperplane) are detected, reported in :class:`WedgeReport` and never become columns;
+with ``deduplicate`` the zero and identical columns are removed and reported as well
+(:func:`deduplicate_columns`).  Above ``max_columns`` the anchor sets are a uniform seeded
+sample and ``Dictionary.sampled`` is True.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import chain, combinations
+
+import numpy as np
+
+from gaconvex._validation import GaconvexError, check_memory
+
+from .library import DeduplicationReport, Dictionary, deduplicate_columns
+from .one_d import DEFAULT_MEMORY_LIMIT
+from .storage import DenseColumns, KernelColumns, TorchColumns
+
+__all__ = ["WedgeBlock", "WedgeReport", "wedge_library", "WEDGE_STORAGES"]
+
+#: Column stores a wedge library supports (the structured store is 1-D only).
+WEDGE_STORAGES = ("dense", "kernels")
+_CHUNK_ENTRIES = 1 << 22  # matrix entries evaluated at once by the matrix-free products
+_REPORTED = 20  # degenerate anchor sets listed by index in the report
+
+
+@dataclass(frozen=True)
+class WedgeBlock:
+    """Columns of a wedge feature family: one neuron (w, b) and its anchors per column.
+
+    ``anchor_index`` (P, k): data rows j >= 0, -k for e_k; ``anchor_values`` (P, k d) the
+    anchors the family's formula takes; ``signs`` (P, 1) the orientation s; ``weights``
+    (P, d) and ``bias`` (P,) the oriented unit neurons, s (w, b) (||w||_p = 1).
+    """
+
+    family: object
+    anchor_index: np.ndarray
+    anchor_values: np.ndarray
+    signs: np.ndarray
+    weights: np.ndarray
+    bias: np.ndarray
+    sampled: bool = False
+    anchor_rank = None
+
+    def __len__(self) -> int:
+        return len(self.weights)
+
+    def take(self, keep) -> "WedgeBlock":
+        keep = np.asarray(keep, dtype=np.intp)
+        return WedgeBlock(self.family, self.anchor_index[keep], self.anchor_values[keep],
+                          self.signs[keep], self.weights[keep], self.bias[keep], self.sampled)
+
+    # -- evaluation: relu(X W^T + b) by BLAS (numpy) or on a torch device ----------------------
+    def evaluate(self, X, backend: str = "numba", *, out=None, device=None):
+        """The block's columns on points X (N, d): (N, P); torch tensor for backend "torch"."""
+        if backend == "torch":
+            import torch
+
+            t = dict(dtype=torch.float64, device=device or "cpu")
+            U = torch.as_tensor(np.asarray(X), **t) @ torch.as_tensor(self.weights, **t).T
+            cols = self.family.apply(U + torch.as_tensor(self.bias, **t))
+            if out is not None:
+                out[...] = cols.cpu().numpy()
+                return out
+            return cols
+        X = np.asarray(X, dtype=np.float64)
+        if out is None:
+            out = np.empty((X.shape[0], len(self)), order="F")
+        np.matmul(X, self.weights.T, out=out)
+        out += self.bias
+        np.maximum(out, 0.0, out=out)
+        return out
+
+    def _chunks(self, n_rows: int):
+        step = max(1, _CHUNK_ENTRIES // max(n_rows, 1))
+        for lo in range(0, len(self), step):
+            yield lo, min(lo + step, len(self))
+
+    def matvec(self, X, z, backend: str = "numba", *, device=None):
+        """A_b z, chunk by chunk over the nonzero z (numpy)."""
+        z = np.asarray(z, dtype=np.float64)
+        live = np.flatnonzero(z)
+        out = np.zeros(np.shape(X)[0])
+        if live.size:
+            part = self.take(live)
+            for lo, hi in part._chunks(out.size):
+                cols = part.take(np.arange(lo, hi)).evaluate(X, backend, device=device)
+                out += _numpy(cols) @ z[live[lo:hi]]
+        return out
+
+    def rmatvec(self, X, r, backend: str = "numba", *, device=None):
+        """A_b^T r, chunk by chunk (numpy)."""
+        r = np.asarray(r, dtype=np.float64)
+        parts = [_numpy(self.take(np.arange(lo, hi)).evaluate(X, backend, device=device)).T @ r
+                 for lo, hi in self._chunks(r.size)]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _numpy(a) -> np.ndarray:
+    return a.cpu().numpy() if hasattr(a, "cpu") else np.asarray(a)
+
+
+@dataclass(frozen=True)
+class WedgeReport:
+    """What :func:`wedge_library` enumerated, skipped and removed (nothing disappears silently).
+
+    n_sets : anchor sets of the full library (C(n_rows, k), less the affine sets without a
+        data point); n_enumerated : those enumerated (a uniform sample when ``sampled``);
+    degenerate : number of enumerated sets with a zero cross product (repeated or affinely
+        dependent points), ``degenerate_sets`` the first of them as ``anchor_index`` rows;
+    repeated : neurons (w, b) equal to an earlier one (anchors on a common hyperplane);
+    columns : the :class:`DeduplicationReport` of the zero / identical columns, or None.
+    """
+
+    n_sets: int
+    n_enumerated: int
+    degenerate: int
+    degenerate_sets: np.ndarray
+    repeated: int
+    sampled: bool = False
+    columns: DeduplicationReport | None = None
+    notes: tuple = field(default_factory=tuple)
+
+    def __str__(self) -> str:
+        text = (f"{self.n_enumerated} of {self.n_sets} anchor sets"
+                f"{' (uniform sample)' if self.sampled else ''}: {self.degenerate} degenerate "
+                f"(zero cross product), {self.repeated} repeated neurons")
+        if self.degenerate:
+            text += f" [first: {self.degenerate_sets[:3].tolist()}]"
+        if self.columns is not None:
+            text += f"; {self.columns}"
+        return text + "".join(f"; {note}" for note in self.notes)
+
+
+def _all_subsets(m: int, k: int) -> np.ndarray:
+    """Every k-subset of range(m), increasing rows, lexicographic order: (C(m, k), k)."""
+    from math import comb
+
+    if k == 0:
+        return np.zeros((1, 0), dtype=np.int64)
+    total = comb(m, k)
+    flat = np.fromiter(chain.from_iterable(combinations(range(m), k)), dtype=np.int64,
+                       count=total * k)
+    return flat.reshape(total, k)
+
+
+def _sample_subsets(m: int, k: int, count: int, first_below: int | None, rng) -> np.ndarray:
+    """``count`` distinct uniformly random k-subsets of range(m) (increasing rows), drawn as
+    k iid indices with repeats rejected (uniform over subsets), optionally only those whose
+    smallest element is < ``first_below``; in order of first draw, so a seed fixes them."""
+    found, seen = [], set()
+    while len(found) < count:
+        draw = np.sort(rng.integers(0, m, size=(max(2 * (count - len(found)), 64), k)), axis=1)
+        ok = np.all(np.diff(draw, axis=1) > 0, axis=1)
+        if first_below is not None:
+            ok &= draw[:, 0] < first_below
+        for row in map(tuple, draw[ok]):
+            if row not in seen:
+                seen.add(row)
+                found.append(row)
+                if len(found) == count:
+                    break
+    return np.array(found, dtype=np.int64).reshape(count, k)
+
+
+def _anchor_sets(family, n: int, budget: int | None, rng) -> tuple[np.ndarray, bool]:
+    """The anchor sets (rows of [X; I_d]) to enumerate, and whether they are a sample."""
+    m, k = family.n_rows(n), family.n_anchors
+    total = family.n_subsets(n)
+    if budget is None or total <= budget:
+        sets = _all_subsets(m, k)
+        if family.affine:
+            sets = sets[sets[:, 0] < n]
+        return sets, False
+    if budget >= total // 4:  # dense sample: enumerate and choose
+        sets, _ = _anchor_sets(family, n, None, rng)
+        return sets[np.sort(rng.choice(len(sets), size=budget, replace=False))], True
+    return _sample_subsets(m, k, budget, n if family.affine else None, rng), True
+
+
+def _check_rank(family, X: np.ndarray) -> None:
+    """p = 2 uses no augmentation, so its hyperplanes need rank(X) = d (bias-free) or
+    affinely independent points (biased); otherwise every anchor set is degenerate."""
+    if family.augmented or family.dim == 1:
+        return
+    n, d = X.shape
+    centred = X - X[0] if family.affine else X
+    rank = np.linalg.matrix_rank(centred) if n else 0
+    need = d
+    if rank < need:
+        kind = "affine rank" if family.affine else "rank"
+        raise GaconvexError(
+            f"the p = 2 wedge library needs data of {kind} d = {d} (hyperplanes through "
+            f"{'d' if family.affine else 'd - 1 and the origin'} data points); these {n} points "
+            f"have {kind} {rank}, so every cross product vanishes. Project the data onto their "
+            "span first (001 Lemma 23: X V with the compact SVD X = U S V^T, then W = V W~), "
+            "or use norm=1, whose augmentation with e_1..e_d is exact for any data (Lemma 19).")
+
+
+def _repeated_neurons(w: np.ndarray, b: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+    """Mask of neurons (w, b) equal to an earlier one (rounded to rtol of the largest entry)."""
+    if len(w) < 2:
+        return np.zeros(len(w), dtype=bool)
+    key = np.column_stack([w, b])
+    scale = float(np.abs(key).max()) or 1.0
+    rounded = np.ascontiguousarray(np.rint(key / (scale * rtol)).astype(np.int64))
+    rows = rounded.view(np.dtype((np.void, rounded.dtype.itemsize * rounded.shape[1]))).ravel()
+    _, first = np.unique(rows, return_index=True)
+    repeated = np.ones(len(w), dtype=bool)
+    repeated[first] = False
+    return repeated
+
+
+def wedge_library(X, architecture, *, backend: str = "numba", deduplicate: bool = True,
+                  max_columns: int | None = None,
+                  memory_limit: float | None = DEFAULT_MEMORY_LIMIT, seed=None, device=None,
+                  storage: str = "dense") -> Dictionary:
+    """The wedge Lasso dictionary of a 2-layer ReLU ``architecture`` (wedge family) on X (n, d).
+
+    Columns relu(s (<x_i, w_S> + b_S)) for every anchor set S of the family and s = +-1
+    (001 Thm 4: S a (d-1)-subset of [X; I_d] for p = 1, of X for p = 2 (Thm 5 / 17); biased:
+    S a hyperplane through d anchors, Thm 5 (p = 2) and the general-d Thm 16 (p = 1)), with
+    w_S = cross(V_S) / ||cross(V_S)||_p.  The Lasso over it (with a free intercept exactly
+    when the network has biases) is the training problem for p = 1 and an upper bound for
+    p = 2 (001 Thm 5).  Degenerate sets and repeated neurons are reported, never columns.
+
+    ``max_columns``: above it, a uniform seeded (``seed``) sample of max_columns // 2 anchor
+    sets; ``memory_limit`` (bytes) refuses a dense matrix or per-column metadata larger than
+    it; ``storage``: "dense" (BLAS; ``backend="torch"`` keeps it as a tensor on ``device``) or
+    "kernels" (matrix-free, chunked BLAS products); ``deduplicate`` (dense only) removes zero
+    and identical columns, reported in ``dictionary.report.columns``.
+    """
+    from gaconvex.data import as_points
+    from gaconvex.symbolic import Architecture, derive, is_wedge
+
+    if not isinstance(architecture, Architecture) or not is_wedge(architecture):
+        raise GaconvexError(f"wedge_library builds the wedge family's dictionaries; got "
+                            f"{architecture!r}. Build it with gaconvex.symbolic.architecture("
+                            "'relu', 2, dim=d).")
+    if storage not in WEDGE_STORAGES:
+        raise GaconvexError(f"storage must be one of {WEDGE_STORAGES} for a wedge library (the "
+                            f"structured store is 1-D only), got {storage!r}.")
+    if max_columns is not None and (isinstance(max_columns, bool) or int(max_columns) < 2):
+        raise GaconvexError(f"max_columns must be an integer >= 2 (two orientations per anchor "
+                            f"set), got {max_columns!r}.")
+    X = as_points(X, "X", dim=architecture.dim)
+    n, d = X.shape
+    (family,) = derive(architecture).families
+    if n < 1:
+        raise GaconvexError("the wedge library needs at least one data point.")
+    _check_rank(family, X)
+    total = family.n_subsets(n)
+    if total == 0:
+        raise GaconvexError(f"no anchor sets: {family.n_anchors} anchors are needed from "
+                            f"{family.n_rows(n)} rows (n = {n}, d = {d}); use more points or "
+                            "norm=1 (augmentation with e_1..e_d).")
+    budget = None if max_columns is None else int(max_columns) // 2
+    sets_kept = total if budget is None else min(total, budget)
+    what = f"the {architecture} library on {n} points ({2 * total:,} raw columns)"
+    if storage == "dense":
+        check_memory(n, 2 * sets_kept, memory_limit, what)
+    k = family.n_anchors
+    need = 2 * sets_kept * 8 * (d + 1 + k * d + k + 1)
+    if memory_limit is not None and need > memory_limit:
+        raise GaconvexError(
+            f"{what}: its per-column metadata (neuron, anchors) needs {need / 2**30:.3g} GiB, "
+            f"above the memory limit of {memory_limit / 2**30:.3g} GiB. Sample the anchor sets "
+            "(max_columns=...), use fewer points, or raise memory_limit.")
+    rng = np.random.default_rng(seed)
+    sets, sampled = _anchor_sets(family, n, budget, rng)
+    anchors = family.anchor_vectors(X, sets)
+    w, b, volume = family.neurons(anchors)
+    degenerate = volume == 0
+    repeated = _repeated_neurons(w, b) & ~degenerate
+    keep = ~degenerate & ~repeated
+    index = family.public_index(sets, n)
+    if not keep.any():
+        raise GaconvexError(f"all {len(sets)} anchor sets of {what} are degenerate (zero cross "
+                            "product: repeated or dependent points); no hyperplane is defined.")
+    w, b = w[keep], b[keep]
+    signs = np.tile(np.array([[1], [-1]], dtype=np.int8), (len(w), 1))
+    block = WedgeBlock(family, np.repeat(index[keep], 2, axis=0),
+                       np.repeat(anchors[keep].reshape(-1, k * d), 2, axis=0), signs,
+                       np.repeat(w, 2, axis=0) * signs, np.repeat(b, 2) * signs[:, 0], sampled)
+    report = WedgeReport(total, len(sets), int(degenerate.sum()), index[degenerate][:_REPORTED],
+                         int(repeated.sum()), sampled)
+    unpenalized = np.zeros((n, 0))
+    if storage == "kernels":
+        store = KernelColumns(X, [block], backend, device)
+        return Dictionary(architecture, X, (block,), store, unpenalized, report)
+    dictionary = Dictionary(architecture, X, (block,), DenseColumns(block.evaluate(X)),
+                            unpenalized, report)
+    if deduplicate:
+        dictionary = deduplicate_columns(dictionary)
+        report = WedgeReport(*(getattr(report, f) for f in
+                               ("n_sets", "n_enumerated", "degenerate", "degenerate_sets",
+                                "repeated", "sampled")), columns=dictionary.report)
+        dictionary = Dictionary(architecture, X, dictionary.blocks, dictionary.store,
+                                unpenalized, report)
+    if backend == "torch":
+        import torch
+
+        tensor = torch.as_tensor(dictionary.to_dense(), device=device or "cpu")
+        dictionary = Dictionary(architecture, X, dictionary.blocks, TorchColumns(tensor),
+                                unpenalized, report)
+    return dictionary
