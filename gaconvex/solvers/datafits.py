@@ -121,6 +121,10 @@ class SquaredLoss(Datafit):
         """dL/du = w * r: the dual vector lambda of a fit with residual r."""
         return self._w(r.size) * r
 
+    def hessian(self, r: np.ndarray) -> np.ndarray:
+        """d^2 L / du_i^2 = w_i (the Hessian is diagonal)."""
+        return self._w(r.size).copy()
+
     def dual_value(self, lam: np.ndarray, y: np.ndarray) -> float:
         """-L_y^*(lambda) = -1/2 sum_i lambda_i^2 / w_i - lambda^T y."""
         return -0.5 * float(np.sum(lam * lam / self._w(lam.size))) - float(lam @ y)
@@ -265,6 +269,10 @@ class _MarginLoss(Datafit):
         """dL/du = w y phi'(m): the dual vector lambda of a fit with residual r."""
         return self._w(r.size) * self.labels * self.phi_prime(self.margin(r))
 
+    def hessian(self, r: np.ndarray) -> np.ndarray:
+        """d^2 L / du_i^2 = w_i phi''(m_i) (y_i^2 = 1; a generalized Hessian at the hinge's kink)."""
+        return self._w(r.size) * self.phi_second(self.margin(r))
+
     def _t(self, lam: np.ndarray, y: np.ndarray) -> np.ndarray:
         return np.asarray(y) * lam / self._w(lam.size)
 
@@ -331,6 +339,10 @@ class SquaredHingeLoss(_MarginLoss):
         return -np.maximum(1.0 - m, 0.0)
 
     @staticmethod
+    def phi_second(m):
+        return (m < 1.0).astype(np.float64)
+
+    @staticmethod
     def phi_conjugate(t):
         return t + 0.5 * t * t
 
@@ -365,6 +377,12 @@ class LogisticLoss(_MarginLoss):
         from scipy.special import expit
 
         return -expit(-m)
+
+    @staticmethod
+    def phi_second(m):
+        from scipy.special import expit
+
+        return expit(m) * expit(-m)
 
     @staticmethod
     def phi_conjugate(t):

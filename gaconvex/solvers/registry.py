@@ -13,6 +13,7 @@ from typing import Callable
 
 from .._validation import GaconvexError
 from .certificates import certificate
+from .first_order import solve_fista
 from .linear_programs import solve_min_norm, sparsify
 from .problem import LassoProblem
 from .reference import solve_reference
@@ -25,7 +26,7 @@ __all__ = ["SOLVERS", "choose_solver", "register_solver", "solve"]
 SolverFunction = Callable[..., LassoSolution]
 
 SOLVERS: dict[str, SolverFunction] = {"reference": solve_reference, "min_norm": solve_min_norm,
-                                      "working_set": solve_working_set}
+                                      "working_set": solve_working_set, "fista": solve_fista}
 
 
 #: Solvers whose inner solve is exact only for the squared loss or the piecewise-linear losses.
@@ -34,12 +35,12 @@ _SQUARED_OR_LP = ("working_set",)
 
 def choose_solver(problem: LassoProblem) -> str:
     """The solver ``"auto"`` stands for: the min-norm LP at beta_t = 0; the exact working-set
-    solver for the squared loss and the piecewise-linear losses; the cvxpy reference for the
-    other smooth losses (squared hinge, logistic)."""
+    solver for the squared loss and the piecewise-linear losses; FISTA with its exact Newton
+    finish for the other smooth losses (squared hinge, logistic)."""
     if problem.beta_t == 0:
         return "min_norm"
     if problem.datafit.smooth and not problem.datafit.quadratic:
-        return "reference"
+        return "fista"
     return "working_set"
 
 
