@@ -38,8 +38,11 @@ class ActiveFeature:
     coefficient: float
     info: ColumnInfo
     breakpoints: tuple[Breakpoint, ...]
+    description: str = ""  # d-D features: the neuron and its anchors (no 1-D breakpoints)
 
     def __str__(self) -> str:
+        if self.description:
+            return f"z = {self.coefficient:+.6g}: {self.description}"
         kinks = ", ".join(f"{float(b):.6g} ({b.label})" for b in self.breakpoints)
         anchors = ", ".join(f"{a:.6g}" for a in self.info.anchor_values)
         signs = f", signs {self.info.signs}" if self.info.signs else ""
@@ -135,16 +138,23 @@ class ConvexFit:
         X = data.X[:, 0] if data.X.shape[1] == 1 else data.X
         return float(training_objective(self.network, X, data.y, self.beta,
                                         sample_weight=data.weights,
-                                        loss=self.problem.datafit, tau=self.problem.tau).item())
+                                        loss=self.problem.datafit, tau=self.problem.tau,
+                                        norm=self.architecture.norm).item())
 
     def features(self) -> list[ActiveFeature]:
-        """The selected columns, largest |z| first, with their labelled breakpoints."""
+        """The selected columns, largest |z| first, with their labelled breakpoints (d-D
+        wedge features: the neuron w, b and the anchors its hyperplane passes through)."""
         from .symbolic import breakpoints
 
         idx = self.support[np.argsort(-np.abs(self.solution.z[self.support]))]
         out = []
         for i in idx:
             info = self.dictionary.column_info(int(i))
+            describe = getattr(info.family, "describe_column", None)
+            if describe is not None:
+                out.append(ActiveFeature(int(i), float(self.solution.z[i]), info, (),
+                                         describe(info)))
+                continue
             kinks = tuple(breakpoints(info.family, info.anchor_values, info.signs))
             out.append(ActiveFeature(int(i), float(self.solution.z[i]), info, kinks))
         return out
@@ -170,18 +180,12 @@ class ConvexFit:
             lines.append("  timings: " + ", ".join(f"{k} {v:.3g} s" for k, v in self.timings.items()))
         return "\n".join(lines)
 
-    def plot(self, ax=None, *, title: str | None = None):
-        """The fitted function (1-D) over the data with the labelled breakpoints of its
-        features (:func:`gaconvex.plotting.plot_fit`)."""
-        from .plotting import plot_fit
+    def plot(self, ax=None, *, title: str | None = None, **options):
+        """The fitted function (1-D) over the data with the kinks of its features named by the
+        data (:func:`gaconvex.plotting.plot_convex_fit`; ``options``: x_range, xlabel, ylabel)."""
+        from .plotting import plot_convex_fit
 
-        if self.dictionary.dim != 1:
-            raise GaconvexError("plot() draws 1-D fits; this fit has "
-                                f"{self.dictionary.dim}-dimensional inputs.")
-        kinks = {float(b): b.label.split(" ")[0] for f in self.features() for b in f.breakpoints}
-        return plot_fit(self.data.X[:, 0], self.data.y, {"convex fit (global optimum)": self.predict},
-                        breakpoints=sorted(kinks.items()), ax=ax,
-                        title=title or f"{self.architecture}, beta = {self.beta:g}")
+        return plot_convex_fit(self, ax=ax, title=title, **options)
 
 
 def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_weight=None,
@@ -189,7 +193,7 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
                storage: str = "dense", backend: str = "numba", device=None,
                deduplicate: bool = True,
                memory_limit: float | None = None, sparse: bool = False, certify: bool = True,
-               solver_options: dict | None = None) -> ConvexFit:
+               solver_options: dict | None = None, client=None) -> ConvexFit:
     """Fit ``architecture`` to (X, y) exactly, by its convex Lasso (002 Thm 3.11; the one
     pipeline of gaconvex).
 
@@ -206,6 +210,9 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
         (:func:`gaconvex.dictionaries.library_1d`).
     sparse : post-process to a vertex solution (m* <= N).
     certify : run the certificates (Lasso gap and KKT; completeness search where it exists).
+    client : a ``distributed.Client``: the matrix-free dictionary's column shards live on its
+        workers and the correlation passes run there (:func:`gaconvex.distributed.distribute`;
+        needs storage="structured" or "kernels"); without one nothing imports dask.
 
     Tied inputs are merged with weights (squared loss: weighted mean targets, exact up to a
     constant the objective adds back; other losses: equal input-target pairs), so
@@ -240,6 +247,10 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
         memory_limit=DEFAULT_MEMORY_LIMIT if memory_limit is None else memory_limit)
     if len(distinct) < len(data.rows):  # rows repeat an input (ties with other targets)
         dictionary = dictionary.rows(to_distinct)
+    if client is not None:
+        from .distributed import distribute
+
+        dictionary = distribute(dictionary, client)
     timings["dictionary"] = time.perf_counter() - start
     start = time.perf_counter()
     uniform = np.all(data.w_rows == 1.0)

@@ -127,7 +127,7 @@ class Architecture:
             extra.append("skip")
         if self.dim != 1:
             extra.append(f"d={self.dim}")
-        if self.norm != 2:
+        if self.norm != 2 or len(self.family.norms) > 1:
             extra.append(f"p={self.norm}")
         if not self.bias:
             extra.append("no bias")

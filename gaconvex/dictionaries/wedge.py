@@ -120,7 +120,7 @@ class WedgeReport:
         data point); n_enumerated : those enumerated (a uniform sample when ``sampled``);
     degenerate : number of enumerated sets with a zero cross product (repeated or affinely
         dependent points), ``degenerate_sets`` the first of them as ``anchor_index`` rows;
-    repeated : neurons (w, b) equal to an earlier one (anchors on a common hyperplane);
+    repeated : neurons +-(w, b) equal to an earlier one (anchors on a common hyperplane);
     columns : the :class:`DeduplicationReport` of the zero / identical columns, or None.
     """
 
@@ -210,12 +210,15 @@ def _check_rank(family, X: np.ndarray) -> None:
 
 
 def _repeated_neurons(w: np.ndarray, b: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
-    """Mask of neurons (w, b) equal to an earlier one (rounded to rtol of the largest entry)."""
+    """Mask of neurons (w, b) equal to an earlier one up to orientation (both orientations are
+    columns, so (w, b) and -(w, b) are one column pair), rounded to rtol of the largest entry."""
     if len(w) < 2:
         return np.zeros(len(w), dtype=bool)
     key = np.column_stack([w, b])
     scale = float(np.abs(key).max()) or 1.0
-    rounded = np.ascontiguousarray(np.rint(key / (scale * rtol)).astype(np.int64))
+    rounded = np.rint(key / (scale * rtol)).astype(np.int64)
+    lead = rounded[np.arange(len(rounded)), np.argmax(rounded != 0, axis=1)]
+    rounded = np.ascontiguousarray(rounded * np.where(lead < 0, -1, 1)[:, None])
     rows = rounded.view(np.dtype((np.void, rounded.dtype.itemsize * rounded.shape[1]))).ravel()
     _, first = np.unique(rows, return_index=True)
     repeated = np.ones(len(w), dtype=bool)
@@ -292,7 +295,7 @@ def wedge_library(X, architecture, *, backend: str = "numba", deduplicate: bool 
     w, b = w[keep], b[keep]
     signs = np.tile(np.array([[1], [-1]], dtype=np.int8), (len(w), 1))
     block = WedgeBlock(family, np.repeat(index[keep], 2, axis=0),
-                       np.repeat(anchors[keep].reshape(-1, k * d), 2, axis=0), signs,
+                       np.repeat(anchors[keep].reshape(len(w), k * d), 2, axis=0), signs,
                        np.repeat(w, 2, axis=0) * signs, np.repeat(b, 2) * signs[:, 0], sampled)
     report = WedgeReport(total, len(sets), int(degenerate.sum()), index[degenerate][:_REPORTED],
                          int(repeated.sum()), sampled)

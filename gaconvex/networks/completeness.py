@@ -115,9 +115,10 @@ def _inner_candidates(arch, x, n_grid):
 
 
 def completeness_searchable(arch) -> bool:
-    """Whether :func:`max_unit_correlation` covers ``arch`` (002 Lemma D.15: L in {2, 3})."""
+    """Whether :func:`max_unit_correlation` covers ``arch`` (002 Lemma D.15: L in {2, 3}; 1-D
+    networks with biases, whose units it searches over continuous biases)."""
     widths = arch.hidden_widths
-    return arch.dim == 1 and (widths in ((1,), (1, 1)) or (widths == (2, 1) and all(arch.tied_layers)))
+    return arch.dim == 1 and arch.bias and (widths in ((1,), (1, 1)) or (widths == (2, 1) and all(arch.tied_layers)))
 
 
 def _best_last_layer(H, lam, activation):

@@ -20,11 +20,30 @@ from .modules import DTYPE
 __all__ = ["penalty", "data_fit", "training_objective"]
 
 
-def penalty(net, beta) -> torch.Tensor:
-    """(beta / L~) sum_q ||q||_2^L~ over theta_w (002 eq. 1.1); shape ``net.batch_shape``."""
-    sq = net.penalized_sq_norms()
+def penalty(net, beta, *, norm: int = 2) -> torch.Tensor:
+    """(beta / L~) sum_q ||q||_p^L~ over theta_w (002 eq. 1.1); shape ``net.batch_shape``.
+
+    ``norm`` = p of each weight tensor W^(i,l) (entrywise; alpha is a scalar): 2 is weight
+    decay; 1 is the l1 first layer of 001 eq. (2), (beta / 2) sum_j ||W1_j||_1^2 + alpha_j^2 at
+    L = 2 (the Lasso with beta~ = beta, spec 001 Sec. 0 item 1), parallel networks only.
+    """
+    sq = _penalized_sq_norms(net, norm)
     per_net = sq.pow(net.effective_depth / 2).flatten(start_dim=len(net.batch_shape)).sum(-1)
     return beta / net.effective_depth * per_net
+
+
+def _penalized_sq_norms(net, norm: int) -> torch.Tensor:
+    """||q||_p^2 per unit and penalized tensor (*batch, m, Q): ``net.penalized_sq_norms()``
+    for p = 2; for p = 1 the squared entrywise l1 norms of alpha_i and each W^(i,l)."""
+    if norm == 2:
+        return net.penalized_sq_norms()
+    if norm != 1:
+        raise GaconvexError(f"norm must be 1 or 2 (p of the weight penalty), got {norm!r}.")
+    if getattr(net, "amplitude", None) is not None or not hasattr(net, "n_units"):
+        raise GaconvexError("norm=1 penalizes the l1 norm of each unit's weights: it needs a "
+                            "ParallelNetwork of a homogeneous activation (001 eq. (2)).")
+    terms = [net.alpha ** 2] + [W.abs().sum((-2, -1)) ** 2 for W in net.weights]
+    return torch.stack(terms, dim=-1)
 
 
 def data_fit(net, x, y, *, sample_weight=None, loss=DEFAULT_LOSS, tau: float = 0.5) -> torch.Tensor:
@@ -46,10 +65,12 @@ def data_fit(net, x, y, *, sample_weight=None, loss=DEFAULT_LOSS, tau: float = 0
 
 
 def training_objective(net, x, y, beta, *, sample_weight=None, loss=DEFAULT_LOSS,
-                       tau: float = 0.5) -> torch.Tensor:
+                       tau: float = 0.5, norm: int = 2) -> torch.Tensor:
     """Objective (1.1) of ``net`` (a ParallelNetwork, batched or not, or a StandardNetwork) on
     data (x, y) with regularization ``beta`` >= 0, sample weights and loss as in
-    :func:`data_fit`; differentiable, shape ``net.batch_shape``."""
+    :func:`data_fit` and the weight norm p = ``norm`` of :func:`penalty` (``architecture.norm``);
+    differentiable, shape ``net.batch_shape``."""
     if not beta >= 0:
         raise GaconvexError(f"beta must be >= 0, got {beta!r}.")
-    return data_fit(net, x, y, sample_weight=sample_weight, loss=loss, tau=tau) + penalty(net, beta)
+    return (data_fit(net, x, y, sample_weight=sample_weight, loss=loss, tau=tau)
+            + penalty(net, beta, norm=norm))

@@ -78,10 +78,29 @@ def reconstruct(dictionary, solution, beta=None, *, tol: float | None = None,
     if beta is not None:
         _check_beta_tilde(dictionary, solution, support, beta)
     omega = _skip_weight(dictionary, solution)
-    net = ParallelNetwork.from_units(units, z[support], arch.activation,
-                                     xi=float(solution.xi), omega=omega,
-                                     tied=arch.tied_layers, device=device)
-    return net.balanced()
+    xi = float(solution.xi)
+    net = ParallelNetwork.from_units(units, z[support], arch.activation, xi=xi, omega=omega,
+                                     tied=arch.tied_layers, device=device,
+                                     intercept=arch.has_free_intercept or xi != 0)
+    return net.balanced() if arch.norm == 2 else _balanced_in_norm(net, arch.norm)
+
+
+def _balanced_in_norm(net: ParallelNetwork, p: int) -> ParallelNetwork:
+    """:meth:`ParallelNetwork.balanced` for the entrywise l_p norm of the weights (001 eq. (2),
+    (98)): with P_i = |alpha_i| prod_l ||W^(i,l)||_p, every norm becomes P_i^(1/L), so a unit
+    of ||w||_p = 1 and output weight z gets W1 = sqrt|z| w, alpha = sign(z) sqrt|z| at L = 2,
+    penalty (beta / 2)(||W1||_p^2 + alpha^2) = beta |z| (spec 001 Sec. 3.1)."""
+    if net.amplitude is not None or any(net.tied):
+        raise GaconvexError(f"l_{p} balancing is defined for untied homogeneous units only.")
+    norms = torch.stack([net.alpha.detach().abs()]
+                        + [W.detach().abs().pow(p).sum((-2, -1)).pow(1.0 / p)
+                           for W in net.weights], dim=-1)
+    product = norms.prod(-1)
+    live = product > 0
+    target = product.pow(1.0 / norms.shape[-1])
+    factors = torch.where(live[..., None], target[..., None] / norms.clamp_min(1e-300),
+                          torch.ones_like(norms))
+    return net.rescale_units(factors[..., 0], layer_scales=factors[..., 1:])
 
 
 def _check_beta_tilde(dictionary, solution, support, beta, rtol=1e-4) -> None:
