@@ -7,7 +7,10 @@ feature; a network whose first unit starts at the reconstructed optimum and whos
 start at random is trained with Adam (beta = 1e-7, lr 5e-3, weight decay 1e-4, as in the
 paper) and keeps kinks at the reflections 4 = R(0, 2) (L = 3) and 6 = R(R(0, -1), 2) (L = 4), which are not data points.
 Fig. 3.5: symmetrized 3-layer ReLU on x = (4, 3, 1, 0, -1), y = (2, 1, 0, 0, 1): a kink at
-2 = R(0, 1).
+2 = R(0, 1), which is also the midpoint (4 + 0)/2; the figure says both.
+
+All figures go through gaconvex.plotting (kinks named by the data, labels above the axes,
+legends below, the Adam curve dashed with markers on top of the Lasso curve).
 
 Run:  python examples/reflections_1d.py [--out figures] [--steps 3000]
 """
@@ -27,22 +30,22 @@ import torch  # noqa: E402
 import gaconvex.symbolic as gs  # noqa: E402
 from gaconvex import convex_fit  # noqa: E402
 from gaconvex.networks import ParallelNetwork, breakpoints, reconstruct, train_nonconvex  # noqa: E402
-from gaconvex.plotting import plot_feature, plot_fit  # noqa: E402
+from gaconvex.plotting import format_number, name_kinks, plot_feature, plot_fit, save_figure  # noqa: E402
 
 BETA = 1e-7
 
 
 def figure_3_1(out: Path) -> None:
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    fig.subplots_adjust(wspace=0.3, top=0.78)
     abs3 = gs.derive(gs.architecture("abs", 3, midpoints=False)).families[0]
     abs4 = gs.derive(gs.architecture("abs", 4, midpoints=False)).families[0]
     plot_feature(abs3, (3, 2), ax=axes[0], x_range=(0, 6))
     plot_feature(abs3, (8, 4), ax=axes[1], x_range=(2, 14))
     plot_feature(abs4, (7, 4, 5), ax=axes[2], x_range=(1, 13))
-    fig.suptitle("002 Fig. 3.1: deep narrow abs features and their reflection breakpoints")
-    fig.tight_layout()
-    fig.savefig(out / "fig3_1_abs_features.png", dpi=130)
-    plt.close(fig)
+    fig.suptitle("Deep narrow abs features: their breakpoints are data points, reflections "
+                 "and reflections of reflections", y=1.02)
+    save_figure(fig, out / "fig3_1_abs_features.png")
 
 
 def deepest_single_feature(fit):
@@ -98,14 +101,11 @@ def figure_fit(arch, x, y, name, out: Path, steps: int) -> list:
     found = [k for k in breakpoints(net, np.sort(x)[::-1], tol=0.05).kinks if lo <= k.position <= hi]
     lasso = lambda g: D.evaluate(g) @ sol.z + sol.xi  # noqa: E731
     adam = lambda g: net(torch.as_tensor(g)).detach().numpy()  # noqa: E731
-    fig, ax = plt.subplots(figsize=(6, 4))
-    plot_fit(x, y, {"Lasso (min-norm)": lasso, f"Adam (best of {len(result.objectives)})": adam},
-             breakpoints=[(k.position, f"{k.position:.3f} {k.label}") for k in found], ax=ax,
-             x_range=(lo, hi),
-             title=f"{arch}: Lasso vs Adam-trained network, kinks labelled")
-    fig.tight_layout()
-    fig.savefig(out / name, dpi=130)
-    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    plot_fit(x, y, {"Lasso (minimum norm)": lasso, f"Adam (best of {len(result.objectives)})": adam},
+             breakpoints=name_kinks([k.position for k in found], x), ax=ax, x_range=(lo, hi),
+             title=f"{arch}: Lasso vs Adam-trained network")
+    save_figure(fig, out / name)
     return found
 
 
@@ -121,13 +121,13 @@ def main(argv=None) -> None:
         found = figure_fit(gs.architecture("abs", L), x, y, f"fig3_2_abs_L{L}.png", args.out, args.steps)
         print(f"abs L={L}: kinks of the Adam-trained network:")
         for k in found:
-            print(f"   {k.position:+.4f}  {k.label}")
+            print(f"   {format_number(k.position, 5):>8}  {k.label}")
     x5, y5 = np.array([4.0, 3.0, 1.0, 0.0, -1.0]), np.array([2.0, 1.0, 0.0, 0.0, 1.0])
     found = figure_fit(gs.architecture("relu", 3, "symmetrized"), x5, y5, "fig3_5_symmetrized.png",
                        args.out, args.steps)
     print("symmetrized ReLU: kinks of the Adam-trained network:")
     for k in found:
-        print(f"   {k.position:+.4f}  {k.label}")
+        print(f"   {format_number(k.position, 5):>8}  {k.label}")
     print(f"figures written to {args.out}/")
 
 
