@@ -29,3 +29,19 @@ def cvxpy_lasso_value(A, y, beta_t, *, weights=None, loss="squared", tau=0.5, in
     problem = cp.Problem(cp.Minimize(value + beta_t * cp.norm1(z)))
     problem.solve(solver="CLARABEL", tol_gap_abs=tol, tol_gap_rel=tol, tol_feas=tol, max_iter=500)
     return problem.value
+
+
+def cvxpy_group_lasso_value(A, Y, beta_t, *, weights=None, intercept=True, U=None, tol=1e-12):
+    """min 1/2 sum_i w_i ||(A Z + 1 xi^T + U Omega - Y)_i||^2 + beta_t sum_j ||Z_j,:||_2
+    (001 Thm 14), Y of shape (N, c)."""
+    w = np.ones(len(Y)) if weights is None else weights
+    Z = cp.Variable((A.shape[1], Y.shape[1]))
+    fit = A @ Z
+    if intercept:
+        fit = fit + np.ones((len(Y), 1)) @ cp.Variable((1, Y.shape[1]))
+    if U is not None:
+        fit = fit + U @ cp.Variable((U.shape[1], Y.shape[1]))
+    value = 0.5 * cp.sum(cp.multiply(w[:, None], cp.square(fit - Y)))
+    problem = cp.Problem(cp.Minimize(value + beta_t * cp.sum(cp.norm(Z, 2, axis=1))))
+    problem.solve(solver="CLARABEL", tol_gap_abs=tol, tol_gap_rel=tol, tol_feas=tol, max_iter=500)
+    return problem.value

@@ -14,6 +14,7 @@ from typing import Callable
 from .._validation import GaconvexError
 from .certificates import certificate
 from .first_order import solve_fista
+from .group_lasso import GroupLassoProblem, solve_group
 from .linear_programs import solve_min_norm, sparsify
 from .problem import LassoProblem
 from .reference import solve_reference
@@ -61,12 +62,18 @@ def solve(problem: LassoProblem, solver: str = "auto", *, sparse: bool = False,
     and its certificate (computed on the rescaled problem, where float64 has room) are mapped
     back.  ``sparse=True`` post-processes with ``sparsify`` (a vertex solution, m* <= N), as
     needed before reconstructing a network of width m* (002 Thm 3.11).  ``options`` go to the
-    solver.
+    solver.  A :class:`GroupLassoProblem` (vector outputs, 001 Thm 14) goes to
+    :func:`.group_lasso.solve_group` (solvers "auto", "working_set", "reference").
     """
+    if isinstance(problem, GroupLassoProblem):
+        if sparse:
+            raise GaconvexError("sparse=True (a vertex solution) is not available for the group "
+                                "Lasso; solve without it.")
+        return solve_group(problem, solver, **options)
     if not isinstance(problem, LassoProblem):
         raise GaconvexError(
-            f"solve expects a LassoProblem, got {type(problem).__name__}; build one with "
-            "LassoProblem(A, y, beta_t) or LassoProblem.from_dictionary(D, y, beta)."
+            f"solve expects a LassoProblem or a GroupLassoProblem, got {type(problem).__name__}; "
+            "build one with LassoProblem(A, y, beta_t) or LassoProblem.from_dictionary(D, y, beta)."
         )
     name = choose_solver(problem) if solver == "auto" else solver
     if name not in SOLVERS:
