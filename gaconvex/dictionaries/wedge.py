@@ -161,8 +161,13 @@ def _sample_subsets(m: int, k: int, count: int, first_below: int | None, rng) ->
     k iid indices with repeats rejected (uniform over subsets), optionally only those whose
     smallest element is < ``first_below``; in order of first draw, so a seed fixes them."""
     found, seen = [], set()
+    # iid draws have no repeat with probability prod_i (1 - i/m); when that is small (k near m,
+    # e.g. d > n) draw each row as the k smallest of m uniforms instead (uniform, no rejection)
+    iid = np.prod(1.0 - np.arange(k) / m) > 0.25
     while len(found) < count:
-        draw = np.sort(rng.integers(0, m, size=(max(2 * (count - len(found)), 64), k)), axis=1)
+        rows = max(2 * (count - len(found)), 64)
+        draw = np.sort(rng.integers(0, m, size=(rows, k)) if iid else
+                       np.argpartition(rng.random((rows, m)), k - 1, axis=1)[:, :k], axis=1)
         ok = np.all(np.diff(draw, axis=1) > 0, axis=1)
         if first_below is not None:
             ok &= draw[:, 0] < first_below
