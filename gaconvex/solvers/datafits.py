@@ -233,6 +233,7 @@ class _MarginLoss(Datafit):
     smooth = True
     classification = True
     _t_low = -np.inf  # dom phi^* = [_t_low, 0]
+    attains_zero = True  # phi(m) = 0 for m large enough (else one class has no finite optimum)
 
     def __init__(self, weights=None, labels=None):
         super().__init__(weights)
@@ -363,6 +364,7 @@ class LogisticLoss(_MarginLoss):
     name = "logistic"
     curvature = 0.25
     _t_low = -1.0
+    attains_zero = False
 
     @staticmethod
     def phi(m):

@@ -318,6 +318,12 @@ def _newton_on_support(problem, S, signs, v, max_steps: int = 100):
         with np.errstate(divide="ignore", invalid="ignore"):
             cross = np.where(signs * dz < 0, -zs / dz, np.inf)
         t_cross = float(cross.min(initial=np.inf))
+        if t_cross <= 0.0:  # a coordinate at 0 that the step would flip: it leaves S
+            k = int(np.argmin(cross))
+            keep = np.arange(s) != k
+            S, signs, columns = S[keep], signs[keep], columns[:, keep]
+            v = np.concatenate([v[:s][keep], v[s:]])
+            continue
         t = min(1.0, t_cross)
         f0, slope = F(v), float(grad @ step)
         while t > 1e-20 and F(v + t * step) > f0 + 1e-4 * t * slope + 4 * _EPS * abs(f0):
@@ -333,6 +339,35 @@ def _newton_on_support(problem, S, signs, v, max_steps: int = 100):
         elif np.abs(t * step).max() <= 4 * _EPS * max(1.0, float(np.abs(v).max())):
             return S, signs, v
     return S, signs, v
+
+
+def _enter(problem, fit, column, sign) -> float:
+    """The exact step t > 0 of a KKT violator j entering with sign s: the minimizer of
+    g(t) = L_y(fit + t s A_j) + beta_t t, whose slope at 0 is s A_j^T lambda + beta_t < 0
+    (safeguarded Newton on the increasing g'; every entry lowers the objective, so the
+    rounds of the finish cannot cycle)."""
+    datafit, y, beta = problem.datafit, problem.y, problem.beta_t
+    a = sign * column
+
+    def slope(t):
+        r = fit + t * a - y
+        return float(a @ datafit.gradient(r)) + beta, float(a @ (datafit.hessian(r) * a))
+
+    g0, h0 = slope(0.0)
+    if g0 >= 0:
+        return 0.0
+    lo, hi = 0.0, -g0 / max(h0, _EPS) if h0 > 0 else 1.0
+    while slope(hi)[0] < 0 and hi < 1e300:
+        lo, hi = hi, 2.0 * hi
+    t = 0.5 * (lo + hi)
+    for _ in range(200):
+        g, h = slope(t)
+        if g == 0 or hi - lo <= 4 * _EPS * hi:
+            break
+        lo, hi = (t, hi) if g < 0 else (lo, t)
+        newton = t - g / h if h > 0 else np.nan
+        t = newton if lo < newton < hi else 0.5 * (lo + hi)
+    return t
 
 
 def _finish_smooth(problem, z0, c0, tol, max_rounds, deadline, report):
@@ -358,9 +393,18 @@ def _finish_smooth(problem, z0, c0, tol, max_rounds, deadline, report):
             break
         k = max(10, S.size)
         new = violating[np.argsort(-np.abs(corr[violating]))[:k]]
+        fit = problem.fitted(z, *_split(problem, v[S.size:]))
+        columns = problem.A.columns(new)
+        steps = np.zeros(new.size)
+        for i, j in enumerate(new):  # one at a time, each at its exact step (a descent)
+            sign = -np.sign(float(columns[:, i] @ problem.datafit.gradient(fit - problem.y)))
+            steps[i] = sign * _enter(problem, fit, columns[:, i], sign)
+            fit = fit + steps[i] * columns[:, i]
+        entered = steps != 0
+        new, steps = new[entered], steps[entered]
         S = np.concatenate([S, new])
-        signs = np.concatenate([signs, -np.sign(corr[new])])
-        v = np.concatenate([v[:S.size - new.size], np.zeros(new.size), v[S.size - new.size:]])
+        signs = np.concatenate([signs, np.sign(steps)])
+        v = np.concatenate([v[:S.size - new.size], steps, v[S.size - new.size:]])
     z = np.zeros(problem.n_features)
     z[S] = v[:S.size]
     xi, omega = _split(problem, v[S.size:])
@@ -431,6 +475,12 @@ def solve_fista(problem: LassoProblem, *, tol: float = 1e-9, switch_tol: float |
             "linear losses are exact LPs: use solver='auto' (or 'working_set').")
     if problem.beta_t == 0:
         raise GaconvexError("beta_t = 0 is the minimum-norm limit; use solver='min_norm'.")
+    datafit = problem.datafit
+    if (datafit.classification and not getattr(datafit, "attains_zero", True)
+            and problem.intercept and np.unique(problem.y).size == 1):
+        raise GaconvexError(
+            f"all labels are {problem.y[0]:+g}: the {datafit!r} loss then has no finite optimum "
+            "(the intercept runs to infinity); give both classes, or use the squared hinge.")
     start = time.perf_counter()
     deadline = None if time_limit is None else start + time_limit
     switch_tol = max(tol, 1e-6) if switch_tol is None else switch_tol

@@ -152,6 +152,12 @@ class LassoProblem:
                 f"problem uses "
                 f"loss={self.loss!r}. Solve with a large beta_t and check z == 0 instead."
             )
+        if not self.datafit.quadratic:  # other smooth losses: lambda = dL/du at the free fit
+            from .first_order import free_newton
+
+            c = free_newton(self, np.zeros(self.n_samples), np.zeros(self.unpenalized_basis().shape[1]))
+            lam = self.datafit.gradient(self.unpenalized_basis() @ c - self.y)
+            return float(np.max(np.abs(self.A.rmatvec(lam))))
         r = self.y - self.unpenalized_basis() @ self.free_fit(self.y)
         return float(np.max(np.abs(self.A.rmatvec(self.weights * r))))
 

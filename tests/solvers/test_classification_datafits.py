@@ -109,3 +109,45 @@ def test_auto_picks_a_solver_that_handles_the_loss(loss):
     assert choose_solver(problem) != "working_set"
     with pytest.raises(GaconvexError, match="squared"):
         solve(problem, "working_set")
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_auto_solve_is_exact_and_its_certificate_bounds_any_point(loss):
+    """solver='auto' (FISTA + Newton finish) reaches the cvxpy optimum with a tight certificate;
+    at perturbed points the certificate's dual stays a lower bound on the optimum (weak duality:
+    the dual point is feasible, so primal - dual bounds the suboptimality)."""
+    from dataclasses import replace
+
+    from gaconvex.solvers import certificate
+
+    rng = np.random.default_rng(9)
+    x = np.sort(rng.uniform(-2, 2, 16))
+    y = np.where(np.cos(2 * x) + 0.4 * rng.standard_normal(16) > 0, 1.0, -1.0)
+    w = rng.uniform(0.5, 2.0, 16)
+    D = library_1d(x, gs.architecture("abs", 3))
+    problem = LassoProblem.from_dictionary(D, y, 1e-2, loss=loss, sample_weight=w)
+    sol = solve(problem)
+    oracle = cvxpy_lasso_value(D.to_dense(), y, problem.beta_t, weights=w, loss=loss)
+    assert sol.solver == "fista" and sol.certificate.ok(1e-9), sol.certificate.summary()
+    assert sol.objective == pytest.approx(oracle, rel=1e-6)
+    assert np.count_nonzero(sol.z) == sol.m_star <= x.size
+    for scale in (1e-6, 1e-3, 1e-1):
+        z = sol.z + scale * rng.standard_normal(sol.z.size) * (rng.random(sol.z.size) < 0.2)
+        point = replace(sol, z=z, xi=sol.xi + scale)
+        cert = certificate(problem, point)
+        assert cert.dual <= oracle * (1 + 1e-9) <= cert.primal * (1 + 2e-9)
+        assert cert.gap >= cert.primal - oracle * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_beta_max_of_a_classification_loss(loss):
+    rng = np.random.default_rng(10)
+    A, y = rng.standard_normal((12, 15)), _labels(12, 11)
+    top = LassoProblem(A, y, 1.0, loss=loss).beta_max()
+    assert not solve(LassoProblem(A, y, 1.001 * top, loss=loss)).z.any()
+    assert solve(LassoProblem(A, y, 0.99 * top, loss=loss)).z.any()
+
+
+def test_one_class_logistic_is_refused():
+    with pytest.raises(GaconvexError, match="no finite optimum"):
+        solve(LassoProblem(np.eye(3), np.ones(3), 0.1, loss="logistic"))
