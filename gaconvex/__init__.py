@@ -24,9 +24,11 @@ _SUBMODULES = {
     "certify",
     "fit",
     "cli",
+    "estimators",
 }
 # public name -> submodule that defines it, imported on first access
-_LAZY = {"convex_fit": "fit", "ConvexFit": "fit"}
+_LAZY = {"convex_fit": "fit", "ConvexFit": "fit", "ConvexNetRegressor": "estimators",
+         "ConvexNetClassifier": "estimators"}
 
 __all__ = sorted(_SUBMODULES | set(_LAZY)) + ["GaconvexError", "GaconvexWarning", "__version__"]
 
