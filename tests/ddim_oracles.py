@@ -44,9 +44,11 @@ def sign_patterns(X, *, bias: bool = False, samples: int = 200_000, seed: int = 
 
 
 def pilanci_ergen_value(X, y, beta, *, p: int = 1, bias: bool = False,
-                        patterns: np.ndarray | None = None, tol: float = 1e-10) -> float:
+                        patterns: np.ndarray | None = None, tol: float | None = None) -> float:
     """The exact 2-layer ReLU training optimum (lambda / 2 convention) by the convex program
-    over all sign patterns (spec 001 Sec. 2.5)."""
+    over all sign patterns (spec 001 Sec. 2.5); Clarabel to ``tol`` (1e-10 for p = 1, 1e-9 for
+    the second-order cones of p = 2), refusing an inaccurate solve."""
+    tol = (1e-10 if p == 1 else 1e-9) if tol is None else tol
     X = np.asarray(X, float)
     y = np.asarray(y, float)
     Xt = _lifted(X, bias)
@@ -65,4 +67,6 @@ def pilanci_ergen_value(X, y, beta, *, p: int = 1, bias: bool = False,
     norms = cp.sum(cp.norm(V[:d], p, axis=0)) + cp.sum(cp.norm(U[:d], p, axis=0))
     problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(fit - y) + beta * norms), constraints)
     problem.solve(solver="CLARABEL", tol_gap_abs=tol, tol_gap_rel=tol, tol_feas=tol, max_iter=500)
+    if problem.status != cp.OPTIMAL:
+        raise RuntimeError(f"the Pilanci-Ergen oracle ended {problem.status}")
     return float(problem.value)
