@@ -288,6 +288,9 @@ def wedge_library(X, architecture, *, backend: str = "numba", deduplicate: bool 
             "(max_columns=...), use fewer points, or raise memory_limit.")
     rng = np.random.default_rng(seed)
     sets, sampled = _anchor_sets(family, n, budget, rng)
+    if sampled:  # sample over the points in lexicographic order: independent of the row order
+        canon = np.lexsort(X.T[::-1])
+        sets = np.sort(np.where(sets < n, canon[np.minimum(sets, n - 1)], sets), axis=1)
     anchors = family.anchor_vectors(X, sets)
     w, b, volume = family.neurons(anchors)
     degenerate = volume == 0
