@@ -166,10 +166,29 @@ def _adam(X, y, beta, *, bias, p, m=24, restarts=6, steps=6000, seed=0):
 @pytest.mark.parametrize("d, bias", [(2, False), (3, False), (2, True), (3, True)])
 def test_c13_c18_adam_never_beats_the_p1_lasso_and_comes_close(rng, d, bias):
     """C13 / C18: Adam best-of-restarts on (beta / 2) sum ||W1_j||_1^2 + W2_j^2 is never below
-    the p = 1 wedge Lasso (it is the global optimum) and gets within 1 %."""
+    the p = 1 wedge Lasso (it is the global optimum) and gets within 0.1 % (measured: 0.009 %
+    for d = 2 bias-free, 0.036 % for d = 3 biased)."""
     torch.set_num_threads(1)
     X, y = _data(rng, 6, d)
     lasso = gaconvex.convex_fit(X, y, _arch(d, 1, bias), BETA).objective
     runs = _adam(X, y, BETA, bias=bias, p=1)
     assert runs.min() >= lasso * (1 - 1e-6)
-    assert runs.min() <= lasso * (1 + 1e-2)
+    assert runs.min() <= lasso * (1 + 1e-3)
+
+
+def test_c16_thm5_sandwich_holds_around_the_exact_p2_optimum():
+    """001 Thm 5 (18)-(19), eps = D(X) < 1: p^_{(1-eps) beta} <= p*_PE <= p^_beta <= p*_PE /
+    (1 - eps); the report says so, and says nothing below p^ when eps >= 1."""
+    from gaconvex.wedge_bounds import p2_bounds
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((25, 2)), rng.standard_normal(25)
+    bounds = p2_bounds(X, y, 0.5)
+    exact = pilanci_ergen_value(X, y, 0.5, p=2)
+    assert bounds.epsilon < 1
+    assert bounds.shrunk <= exact * (1 + 1e-7)
+    assert bounds.lower <= exact * (1 + 1e-7) <= bounds.upper * (1 + 2e-7)
+    assert bounds.upper <= exact / (1 - bounds.epsilon)
+    assert "<= p* <=" in str(bounds)
+    loose = p2_bounds(X[:6], y[:6], 0.1, bias=True)
+    assert loose.epsilon >= 1 and loose.lower is None and "no lower bound" in str(loose)

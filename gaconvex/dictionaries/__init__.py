@@ -14,14 +14,16 @@ from .one_d import (DEFAULT_MEMORY_LIMIT, STORAGES, deep_narrow_library, library
                     symmetrized_library, two_layer_library)
 from .storage import DenseColumns, KernelColumns, TorchColumns
 from .structured import PiecewiseBatch, StructuredColumns, piecewise_batch
-from .wedge import WEDGE_STORAGES, WedgeBlock, WedgeReport, wedge_library
+from .wedge import (WEDGE_STORAGES, WedgeBlock, WedgeReport, chamber_diameter,
+                    local_chamber_diameter, wedge_library)
 
 __all__ = ["Block", "ColumnInfo", "DeduplicationReport", "Dictionary", "GridBlock", "GridRows",
            "deduplicate_columns", "DEFAULT_MEMORY_LIMIT", "STORAGES", "DenseColumns",
            "KernelColumns", "TorchColumns", "StructuredColumns", "PiecewiseBatch",
            "piecewise_batch", "build_dictionary", "deep_narrow_library", "library_1d",
            "merge_duplicate_points", "symmetrized_library", "two_layer_library",
-           "WEDGE_STORAGES", "WedgeBlock", "WedgeReport", "wedge_library"]
+           "WEDGE_STORAGES", "WedgeBlock", "WedgeReport", "wedge_library", "chamber_diameter",
+           "local_chamber_diameter"]
 
 
 def build_dictionary(X, architecture, **options) -> Dictionary:

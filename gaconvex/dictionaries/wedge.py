@@ -28,7 +28,8 @@ from .library import DeduplicationReport, Dictionary, deduplicate_columns
 from .one_d import DEFAULT_MEMORY_LIMIT
 from .storage import DenseColumns, KernelColumns, TorchColumns
 
-__all__ = ["WedgeBlock", "WedgeReport", "wedge_library", "WEDGE_STORAGES"]
+__all__ = ["WedgeBlock", "WedgeReport", "wedge_library", "WEDGE_STORAGES", "chamber_diameter",
+           "local_chamber_diameter"]
 
 #: Column stores a wedge library supports (the structured store is 1-D only).
 WEDGE_STORAGES = ("dense", "kernels")
@@ -327,3 +328,56 @@ def wedge_library(X, architecture, *, backend: str = "numba", deduplicate: bool 
         dictionary = Dictionary(architecture, X, dictionary.blocks, TorchColumns(tensor),
                                 unpenalized, report)
     return dictionary
+
+
+def chamber_diameter(X, *, method: str = "auto") -> float:
+    """The maximum chamber diameter D(X) of 001 Def. 3 (eq. (16)):
+    max ||w - v||_2 over unit w, v with sign(X w) = sign(X v).
+
+    ``method="closed_form"`` (d = 2, spec 001 Sec. 2.4): D = 2 sin(g / 2), g the largest cyclic
+    gap of the angles of the x_i mod pi.  ``"vertices"`` (any d, full rank): the candidate
+    extreme rays +-cross(X_S) / ||cross(X_S)||_2 over (d-1)-subsets S, two rays in a common
+    closed chamber when no x_i separates them ((x_i . r_a)(x_i . r_b) < 0 for none), D the largest
+    distance of such a pair; exact whenever that is <= sqrt 2 (the chamber sections are then
+    within a hemisphere, where the distance is maximized at vertices).  ``"auto"``: the closed
+    form for d = 2, else the vertices.  Zero rows are ignored (they cut nothing).
+    """
+    from gaconvex.algebra import generalized_cross
+    from gaconvex.data import as_points
+
+    X = as_points(X, "X")
+    X = X[np.abs(X).max(axis=1) > 0]
+    n, d = X.shape
+    if method == "auto":
+        method = "closed_form" if d == 2 else "vertices"
+    if method not in ("closed_form", "vertices"):
+        raise GaconvexError(f"method must be 'auto', 'closed_form' or 'vertices', got {method!r}.")
+    if n == 0 or np.linalg.matrix_rank(X) < d:
+        return 2.0  # a chamber contains a great circle through +-w: antipodal points
+    if method == "closed_form":
+        if d != 2:
+            raise GaconvexError(f"the closed form of D(X) is for d = 2; got d = {d}. Use "
+                                "method='vertices'.")
+        theta = np.sort(np.mod(np.arctan2(X[:, 1], X[:, 0]), np.pi))
+        gaps = np.diff(np.concatenate([theta, [theta[0] + np.pi]]))
+        return float(2 * np.sin(gaps.max() / 2))
+    cross = generalized_cross(X[_all_subsets(n, d - 1)])
+    norms = np.linalg.norm(cross, axis=1)
+    rays = cross[norms > 0] / norms[norms > 0, None]
+    rays = np.vstack([rays, -rays])
+    side = rays @ X.T
+    tol = 1e-12 * np.abs(X).max()
+    pos, neg = (side > tol).astype(float), (side < -tol).astype(float)
+    separated = (pos @ neg.T + neg @ pos.T) > 0
+    gram = np.clip(rays @ rays.T, -1.0, 1.0)
+    distance = np.sqrt(np.maximum(2 - 2 * gram, 0.0))
+    return float(np.where(separated, 0.0, distance).max())
+
+
+def local_chamber_diameter(X, *, method: str = "auto") -> float:
+    """max_j D(X - 1 x_j^T) (001 Def. 2 / 3, "locally eps-dispersed"): the epsilon of the
+    biased p = 2 bounds of Thm 5 (the row x_j - x_j = 0 cuts nothing)."""
+    from gaconvex.data import as_points
+
+    X = as_points(X, "X")
+    return max(chamber_diameter(X - X[j], method=method) for j in range(len(X)))

@@ -320,3 +320,57 @@ def test_repeated_rows_are_merged_by_convex_fit(rng):
     assert "3" in fit.data.report()
     assert fit.fitted.shape == (11,)
     np.testing.assert_allclose(fit.fitted[:3], fit.fitted[8:], rtol=0, atol=1e-12)
+
+
+# -- maximum chamber diameter (001 Def. 3, spec Sec. 2.4, C23) ----------------------------------
+def _monte_carlo_diameter(X, rng, samples=100_000):
+    """Lower bound: unit w grouped by sign pattern, the largest distance within a group."""
+    W = rng.standard_normal((samples, X.shape[1]))
+    W /= np.linalg.norm(W, axis=1, keepdims=True)
+    packed = np.ascontiguousarray(np.packbits(W @ X.T > 0, axis=1))
+    keys = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
+    order = np.argsort(keys, kind="stable")
+    starts = np.flatnonzero(np.r_[True, keys[order][1:] != keys[order][:-1], True])
+    best = 0.0
+    for lo, hi in zip(starts[:-1], starts[1:]):
+        if hi - lo > 1:
+            Wg = W[order[lo:hi]]
+            best = max(best, float(np.sqrt(max(0.0, 2 - 2 * (Wg @ Wg.T).min()))))
+    return best
+
+
+@pytest.mark.parametrize("n", [10, 40])
+def test_chamber_diameter_closed_form_equals_vertex_pairs_and_bounds_monte_carlo(n):
+    """C23, d = 2: 2 sin(largest angular gap / 2) == the vertex-pair computation >= Monte
+    Carlo (spec values for these draws: 1.076513 at n = 10, 0.379116 at n = 40)."""
+    from gaconvex.dictionaries import chamber_diameter
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((10, 2))
+    if n == 40:  # the spec's second draw
+        X = rng.standard_normal((40, 2))
+    closed = chamber_diameter(X)
+    np.testing.assert_allclose(closed, chamber_diameter(X, method="vertices"), rtol=1e-12)
+    np.testing.assert_allclose(closed, {10: 1.076513, 40: 0.379116}[n], atol=1e-6)
+    mc = _monte_carlo_diameter(X, rng)
+    assert mc <= closed + 1e-12 and mc >= closed - 0.01
+
+
+def test_chamber_diameter_in_3d_bounds_monte_carlo_and_shrinks_with_n(rng):
+    """C23, d = 3: vertex pairs >= Monte Carlo (close to it), decreasing in n; a rank-deficient
+    X has a chamber holding antipodal points (D = 2); local D adds the anchored copies."""
+    from gaconvex.dictionaries import chamber_diameter, local_chamber_diameter
+
+    values = []
+    for n in (10, 30, 60):
+        X = rng.standard_normal((n, 3))
+        D = chamber_diameter(X)
+        mc = _monte_carlo_diameter(X, rng)
+        assert mc <= D + 1e-12 and mc >= D - 0.05
+        values.append(D)
+    assert values[0] > values[1] > values[2]
+    assert chamber_diameter(rng.standard_normal((5, 2)) @ rng.standard_normal((2, 3))) == 2.0
+    X = rng.standard_normal((12, 2))
+    assert local_chamber_diameter(X) == max(chamber_diameter(X - x) for x in X)
+    with pytest.raises(GaconvexError, match="d = 2"):
+        chamber_diameter(rng.standard_normal((5, 3)), method="closed_form")
