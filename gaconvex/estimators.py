@@ -13,10 +13,11 @@ architecture's dictionary A (002 Thm 3.11; beta~ = ``Architecture.beta_tilde(bet
 fitted model is the reconstructed network f(x) = sum_j z_j A_j(x) + xi (002 Def. B.3), the
 certificate says whether it is the global training optimum (002 Lemma D.8, D.15).
 
-Multi-column X needs a d-dimensional network family (001 wedge features); the architecture is
-built with ``dim = X.shape[1]`` and fails with a clear error while no such family exists for the
-chosen activation.  The checks of ``sklearn.utils.estimator_checks`` that therefore cannot
-apply are listed, with their reasons, in :data:`EXPECTED_FAILED_CHECKS`.
+Multi-column X needs a d-dimensional network family (today the 001 wedge family: 2-layer
+ReLU); the architecture is built with ``dim = X.shape[1]`` and fails with a clear error where
+no such family exists for the chosen activation.  The checks of
+``sklearn.utils.estimator_checks`` that therefore cannot apply are listed, with their reasons,
+by :func:`expected_failed_checks` (``EXPECTED_FAILED_CHECKS`` for the default estimators).
 
 scikit-learn is imported here only; ``import gaconvex`` loads this module on first access to
 ``gaconvex.ConvexNetRegressor`` / ``ConvexNetClassifier``.
@@ -34,7 +35,8 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from ._validation import GaconvexError
 
-__all__ = ["ConvexNetRegressor", "ConvexNetClassifier", "EXPECTED_FAILED_CHECKS"]
+__all__ = ["ConvexNetRegressor", "ConvexNetClassifier", "EXPECTED_FAILED_CHECKS",
+           "expected_failed_checks"]
 
 #: The checks of ``sklearn.utils.estimator_checks`` that fit X with several columns (2 to 30).
 _MULTI_COLUMN_CHECKS = (
@@ -53,32 +55,35 @@ _MULTI_COLUMN_CHECKS = (
     "check_sample_weights_not_an_array", "check_sample_weights_not_overwritten",
     "check_sample_weights_pandas_series", "check_sample_weights_shape", "check_supervised_y_2d",
 )
-_MULTI_COLUMN_REASON = (
-    "fits X with several columns; the default network ({arch}) has no dictionary for d > 1 in "
-    "this version ({error}); the 1-D libraries of 002 cover one column (issue 9 adds d-D)")
+_MULTI_COLUMN_REASON = ("fits X with several columns, and {arch} has no dictionary for d > 1 "
+                        "inputs (d-D: the 001 wedge family, 2-layer ReLU)")
 
 
-def _expected_failed_checks() -> dict[str, str]:
-    """The checks that cannot apply to the default estimators of this installation: those on
-    multi-column X while the default architecture cannot fit 2-D inputs (probed by fitting four
-    points in the plane, the path the checks take)."""
+def expected_failed_checks(estimator=None) -> dict[str, str]:
+    """The checks of ``sklearn.utils.estimator_checks`` that cannot apply to ``estimator``
+    (default: ``ConvexNetRegressor()``), check name -> reason: those on multi-column X when its
+    architecture cannot fit d > 1 inputs.  Probed, not assumed: a clone is fitted to four points
+    in the plane, the path the checks take.  Usable as ``parametrize_with_checks(...,
+    expected_failed_checks=expected_failed_checks)``."""
+    from sklearn.base import clone, is_classifier
+
+    probe = ConvexNetRegressor() if estimator is None else clone(estimator)
     X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.5]])
+    y = np.array([0, 1, 1, 0]) if is_classifier(probe) else np.array([0.0, 1.0, 1.0, 0.0])
     try:
-        ConvexNetRegressor().fit(X, np.array([0.0, 1.0, 1.0, 0.0]))
-    except GaconvexError as exc:
-        reason = _MULTI_COLUMN_REASON.format(
-            arch=f"{ConvexNetRegressor().activation}, depth {ConvexNetRegressor().depth}",
-            error=str(exc).split(";")[0])
-        return dict.fromkeys(_MULTI_COLUMN_CHECKS, reason)
+        probe.fit(X, y)
+    except GaconvexError:
+        arch = probe.architecture or f"the {probe.activation!r} network of depth {probe.depth}"
+        return dict.fromkeys(_MULTI_COLUMN_CHECKS, _MULTI_COLUMN_REASON.format(arch=arch))
     return {}
 
 
 def __getattr__(name: str):
-    """``EXPECTED_FAILED_CHECKS``: checks of ``sklearn.utils.estimator_checks`` that cannot apply,
-    check name -> reason, for ``check_estimator(..., expected_failed_checks=...)``; computed on
+    """``EXPECTED_FAILED_CHECKS``: :func:`expected_failed_checks` of the default estimators
+    (the same for both), for ``check_estimator(..., expected_failed_checks=...)``; computed on
     first access (it probes what this installation's dictionaries support)."""
     if name == "EXPECTED_FAILED_CHECKS":
-        value = globals()[name] = _expected_failed_checks()
+        value = globals()[name] = expected_failed_checks()
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

@@ -24,7 +24,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import gaconvex
 import gaconvex.symbolic as gs
 from gaconvex import GaconvexError, convex_fit
-from gaconvex.estimators import EXPECTED_FAILED_CHECKS, ConvexNetClassifier, ConvexNetRegressor
+from gaconvex.estimators import (EXPECTED_FAILED_CHECKS, ConvexNetClassifier, ConvexNetRegressor,
+                                 expected_failed_checks)
 from gaconvex.solvers.datafits import LogisticLoss, SquaredHingeLoss
 from lasso_oracles import cvxpy_lasso_value
 
@@ -46,7 +47,7 @@ def _raw_dictionary(est, x):
 # Sampled libraries keep the d-D checks (up to 30 columns, 200 points) small; the squared hinge
 # goes through cvxpy ("reference") because the first-order default takes seconds a fit.
 _CHECKED = [ConvexNetRegressor(max_columns=500, random_state=0),
-            ConvexNetClassifier(max_columns=300, random_state=0, solver="reference")]
+            ConvexNetClassifier(max_columns=100, random_state=0, solver="reference")]
 
 
 @parametrize_with_checks(_CHECKED, expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS)
@@ -55,22 +56,39 @@ def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
 
-def test_expected_failed_checks_are_few_and_explained():
-    """EXPECTED_FAILED_CHECKS is a public dict of check name -> reason, only names of real
-    checks, and empty once the default architecture fits multi-column X."""
+# A 1-D-only network (no d-D abs family exists): the multi-column checks must fail, each one
+# (strict: a listed check that passes fails this test), and every other check must pass.
+_ONE_D_ONLY = [ConvexNetRegressor(activation="abs", depth=3),
+               ConvexNetClassifier(activation="abs", depth=3, solver="reference")]
+
+
+@pytest.mark.slow  # ~1 min in all; 68 strict xfails
+@parametrize_with_checks(_ONE_D_ONLY, expected_failed_checks=expected_failed_checks,
+                         xfail_strict=True)
+def test_sklearn_checks_of_a_one_dimensional_network(estimator, check):
+    check(estimator)
+
+
+def test_expected_failed_checks_are_probed_and_explained():
+    """EXPECTED_FAILED_CHECKS (the default estimators) is a dict of real check names ->
+    reasons, empty exactly when the default network fits multi-column X; a 1-D-only network
+    lists the multi-column checks with a reason naming it."""
     from sklearn.utils import estimator_checks
 
-    assert isinstance(EXPECTED_FAILED_CHECKS, dict)
-    for name, reason in EXPECTED_FAILED_CHECKS.items():
+    one_d = expected_failed_checks(ConvexNetRegressor(activation="abs", depth=3))
+    assert one_d and set(one_d) >= {"check_fit2d_predict1d", "check_estimators_pickle"}
+    for name, reason in one_d.items():
         assert hasattr(estimator_checks, name), name
-        assert isinstance(reason, str) and len(reason) > 40
+        assert "'abs' network of depth 3" in reason and "d > 1" in reason
     X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.5]])
     try:
         ConvexNetRegressor().fit(X, np.array([0.0, 1.0, 1.0, 0.0]))
         multi_column = True
     except GaconvexError:
         multi_column = False
+    assert isinstance(EXPECTED_FAILED_CHECKS, dict)
     assert (EXPECTED_FAILED_CHECKS == {}) == multi_column
+    assert expected_failed_checks(ConvexNetClassifier()) == EXPECTED_FAILED_CHECKS
 
 
 # -- regression on real tied 1-D data -------------------------------------------------------------
@@ -120,18 +138,23 @@ def test_deep_abs_features_carry_breakpoints_and_reflection_labels():
 
 
 def test_sample_weight_equals_duplicated_rows():
-    """Integer weights w_i are w_i copies of row i (zero: the row is dropped): same objective
-    to 1e-8 and same predictions, for the squared loss and the pinball loss."""
+    """Integer weights w_i are w_i copies of row i (zero: the row is dropped), in any row
+    order: same objective to 1e-8 and same predictions, for the squared loss, the pinball
+    loss and a sampled library (the sample does not depend on the order of the rows)."""
     rng = np.random.default_rng(7)
     x = rng.uniform(-2, 2, 18)
     y = np.sin(2 * x) + 0.2 * rng.standard_normal(18)
     w = rng.integers(0, 4, 18)
     w[:2] = (0, 3)
     grid = np.linspace(-2.5, 2.5, 101)[:, None]
+    order = rng.permutation(18)
     for kwargs in [dict(activation="abs", depth=3, beta=1e-2),
-                   dict(activation="relu", depth=2, beta=1e-2, loss="quantile", tau=0.3)]:
-        weighted = ConvexNetRegressor(**kwargs).fit(x[:, None], y, sample_weight=w)
+                   dict(activation="relu", depth=2, beta=1e-2, loss="quantile", tau=0.3),
+                   dict(activation="abs", depth=3, beta=1e-2, max_columns=50, random_state=0)]:
+        weighted = ConvexNetRegressor(**kwargs).fit(x[order, None], y[order],
+                                                    sample_weight=w[order])
         repeated = ConvexNetRegressor(**kwargs).fit(np.repeat(x, w)[:, None], np.repeat(y, w))
+        assert weighted.dictionary_.sampled == ("max_columns" in kwargs)
         assert weighted.fit_.objective == pytest.approx(repeated.fit_.objective, rel=1e-8)
         np.testing.assert_allclose(weighted.predict(grid), repeated.predict(grid), atol=1e-6)
 
