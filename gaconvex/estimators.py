@@ -56,7 +56,8 @@ _MULTI_COLUMN_CHECKS = (
     "check_sample_weights_pandas_series", "check_sample_weights_shape", "check_supervised_y_2d",
 )
 _MULTI_COLUMN_REASON = ("fits X with several columns, and {arch} has no dictionary for d > 1 "
-                        "inputs (d-D: the 001 wedge family, 2-layer ReLU)")
+                        "inputs (d-D: the 2-layer ReLU wedge family of From Complexity to "
+                        "Clarity)")
 
 
 def expected_failed_checks(estimator=None) -> dict[str, str]:
@@ -97,7 +98,8 @@ class _ConvexNet(BaseEstimator):
         The network; None builds ``architecture(activation, depth, family, dim=X.shape[1])``.
     activation, depth, family : used when ``architecture`` is None (a name of
         ``gaconvex.symbolic.ACTIVATIONS``, the number of weight layers L >= 2, a registered
-        family or None for deep narrow).
+        family or None for the registry's default at X's dimension: deep narrow in 1-D, the
+        wedge family of 001 for d > 1).
     beta : float >= 0
         Training regularization of (1.1); beta = 0 is the minimum-norm interpolation limit
         (002 (C.1)).  It is not normalized by the number of samples.
@@ -211,9 +213,6 @@ class _ConvexNet(BaseEstimator):
             return tuple(f.features() for f in self.fit_)
         return self.fit_.features()
 
-    def _plot(self, fit, ax, title):
-        return fit.plot(ax=ax, title=title)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
@@ -261,7 +260,7 @@ class ConvexNetRegressor(RegressorMixin, _ConvexNet):
         """The fitted function over the training data with the labelled breakpoints of its
         features (1-D inputs; :meth:`gaconvex.ConvexFit.plot`)."""
         check_is_fitted(self)
-        return self._plot(self.fit_, ax, title)
+        return self.fit_.plot(ax=ax, title=title)
 
 
 def _is_logistic(loss) -> bool:
@@ -347,10 +346,10 @@ class ConvexNetClassifier(ClassifierMixin, _ConvexNet):
         one-vs-rest network."""
         check_is_fitted(self)
         if not isinstance(self.fit_, tuple):
-            return self._plot(self.fit_, ax, title)
+            return self.fit_.plot(ax=ax, title=title)
         hits = np.flatnonzero(self.classes_ == label)
         if hits.size != 1:
             raise GaconvexError(f"plot(label=...) needs one of the classes "
                                 f"{self.classes_.tolist()} with {self.classes_.size} classes, "
                                 f"got {label!r}.")
-        return self._plot(self.fit_[hits[0]], ax, title)
+        return self.fit_[hits[0]].plot(ax=ax, title=title)

@@ -246,6 +246,22 @@ def test_binary_classifier_separates_and_matches_cvxpy(loss):
     assert est.certificate_.lasso_solved()
 
 
+@pytest.mark.xfail(strict=True, raises=GaconvexError,
+                   reason="ConvexFit.objective (gaconvex/fit.py) evaluates a classification "
+                          "datafit bound to the merged rows' labels on the user's points; "
+                          "it needs datafit.with_targets(data.y)")
+def test_classifier_objective_on_tied_inputs_matches_cvxpy():
+    """Tied inputs (some with both labels) merge into weighted rows; the objective on the
+    user's points equals cvxpy's squared hinge over the dictionary at every raw point."""
+    rng = np.random.default_rng(5)
+    x = np.round(rng.uniform(-2, 2, 30), 1)
+    t = np.where(np.abs(x) < 1, 1.0, -1.0)
+    t[:3] = -t[:3]
+    est = ConvexNetClassifier(beta=1e-2, solver="reference").fit(x[:, None], t)
+    oracle = cvxpy_lasso_value(_raw_dictionary(est, x), t, 1e-2, loss=SquaredHingeLoss.name)
+    assert est.fit_.objective == pytest.approx(oracle, rel=1e-7)
+
+
 def test_classifier_default_loss_and_predict_proba():
     """The default loss is the squared hinge, which has no probabilities: predict_proba is not
     even an attribute; with the logistic loss it is sigmoid(f), rows summing to 1."""
