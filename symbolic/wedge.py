@@ -122,7 +122,7 @@ class WedgeFeatureFamily:
         e_k for basis rows (the augmentation x_j + e_k of 001 Thm 16)."""
         n, d = X.shape
         rows = np.vstack([X, np.eye(d)])
-        anchors = rows[subsets]
+        anchors = np.take(rows, subsets, axis=0)
         if self.affine and subsets.shape[1]:
             data = subsets[:, 1:] < n
             anchors[:, 1:] -= np.where(data[..., None], anchors[:, :1], 0.0)
@@ -137,9 +137,10 @@ class WedgeFeatureFamily:
 
         anchors = np.asarray(anchors, dtype=np.float64)
         S, d = anchors.shape[0], self.dim
-        V = anchors[:, 1:] if self.affine else anchors
+        V = np.ascontiguousarray(anchors[:, 1:] if self.affine else anchors)
         cross = generalized_cross(V.reshape(S, d - 1, d))
-        volume = np.linalg.norm(cross, ord=self.p, axis=1)
+        volume = (np.abs(cross).sum(axis=1) if self.p == 1
+                  else np.sqrt(np.einsum("sd,sd->s", cross, cross)))
         live = volume > 0
         w = np.zeros_like(cross)
         w[live] = cross[live] / volume[live, None]

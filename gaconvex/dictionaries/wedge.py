@@ -217,18 +217,30 @@ def _check_rank(family, X: np.ndarray) -> None:
 
 def _repeated_neurons(w: np.ndarray, b: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
     """Mask of neurons (w, b) equal to an earlier one up to orientation (both orientations are
-    columns, so (w, b) and -(w, b) are one column pair), rounded to rtol of the largest entry."""
+    columns, so (w, b) and -(w, b) are one column pair), rounded to rtol of the largest entry.
+
+    Candidates are rows whose hash (a fixed random combination of the rounded entries) occurs
+    more than once (equal rows hash equally); only those are compared exactly."""
     if len(w) < 2:
         return np.zeros(len(w), dtype=bool)
     key = np.column_stack([w, b])
     scale = float(np.abs(key).max()) or 1.0
     rounded = np.rint(key / (scale * rtol)).astype(np.int64)
     lead = rounded[np.arange(len(rounded)), np.argmax(rounded != 0, axis=1)]
-    rounded = np.ascontiguousarray(rounded * np.where(lead < 0, -1, 1)[:, None])
-    rows = rounded.view(np.dtype((np.void, rounded.dtype.itemsize * rounded.shape[1]))).ravel()
-    _, first = np.unique(rows, return_index=True)
-    repeated = np.ones(len(w), dtype=bool)
-    repeated[first] = False
+    rounded *= np.where(lead < 0, -1, 1)[:, None]
+    h = rounded.astype(np.float64) @ np.random.default_rng(0).uniform(0.5, 1.5, key.shape[1])
+    order = np.argsort(h, kind="stable")
+    tied = np.zeros(len(h), dtype=bool)
+    same = h[order][1:] == h[order][:-1]
+    tied[order[1:][same]] = tied[order[:-1][same]] = True
+    candidates = np.flatnonzero(tied)
+    repeated = np.zeros(len(w), dtype=bool)
+    if candidates.size:
+        rows = np.ascontiguousarray(rounded[candidates])
+        rows = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+        _, first = np.unique(rows, return_index=True)
+        repeated[candidates] = True
+        repeated[candidates[first]] = False
     return repeated
 
 
