@@ -192,3 +192,30 @@ def test_c16_thm5_sandwich_holds_around_the_exact_p2_optimum():
     assert "<= p* <=" in str(bounds)
     loose = p2_bounds(X[:6], y[:6], 0.1, bias=True)
     assert loose.epsilon >= 1 and loose.lower is None and "no lower bound" in str(loose)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_c21_no_unit_outside_the_p1_library_correlates_above_beta(rng, bias):
+    """C21: the dual vector v = y^ - y of the p = 1 solution has max over the library of
+    |v^T K_k| = beta (active columns) and, over 50,000 random unit-l1 neurons (with biases:
+    every breakpoint bias b = -<x_i, w>, where b -> v^T relu(X w + b) is extreme), never more:
+    no neuron outside the dictionary helps (001 Lemma 19).  For p = 2 the same search exceeds
+    beta (the library is only an upper bound)."""
+    X, y = _data(rng, 6, 3)
+    W = rng.standard_normal((50_000, 3))
+    W1 = W / np.abs(W).sum(1, keepdims=True)
+    W2 = W / np.linalg.norm(W, axis=1, keepdims=True)
+
+    def best(fit, W):
+        v = fit.solution.fitted - fit.problem.y
+        U = X @ W.T  # (n, m)
+        if not bias:
+            return np.abs(v @ np.maximum(U, 0)).max()
+        return max(np.abs(v @ np.maximum(U - U[i], 0)).max() for i in range(len(X)))
+
+    fit = gaconvex.convex_fit(X, y, _arch(3, 1, bias), BETA)
+    v = fit.solution.fitted - fit.problem.y
+    np.testing.assert_allclose(np.abs(fit.dictionary.rmatvec(v)).max(), BETA, rtol=1e-6)
+    assert best(fit, W1) <= BETA * (1 + 1e-6)
+    fit2 = gaconvex.convex_fit(X, y, _arch(3, 2, bias), BETA)
+    assert best(fit2, W2) > BETA * (1 + 1e-3)
