@@ -114,6 +114,27 @@ def test_regressor_equals_convex_fit_on_diabetes_bmi():
         1 - np.sum((y - fit.predict(x)) ** 2) / np.sum((y - y.mean()) ** 2), rel=1e-12)
 
 
+def test_regressor_on_two_columns_is_the_wedge_fit():
+    """Multi-column X builds the architecture with dim = X.shape[1] (the 2-layer ReLU wedge
+    family of 001): the same fit as convex_fit, its objective equal to cvxpy's over the
+    dictionary, and it survives pickling."""
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    X, y = X[:60, 2:4], y[:60] / 100  # BMI and blood pressure
+    est = ConvexNetRegressor(beta=0.05).fit(X, y)
+    fit = convex_fit(X, y, gs.architecture("relu", 2, dim=2), 0.05)
+    assert est.architecture_ == fit.architecture and est.n_features_in_ == 2
+    np.testing.assert_array_equal(est.predict(X[::-1]), fit.predict(X[::-1]))
+    assert est.certificate_.lasso_solved()
+    oracle = cvxpy_lasso_value(est.dictionary_.evaluate(X), y, est.fit_.problem.beta_t)
+    assert est.fit_.objective == pytest.approx(oracle, rel=1e-8)
+    assert len(est.features_) == np.count_nonzero(est.coef_)
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
+    with pytest.raises(GaconvexError, match="no 'abs' network of depth 3 for X with 2 column"):
+        ConvexNetRegressor(activation="abs", depth=3).fit(X, y)
+
+
 def test_deep_abs_features_carry_breakpoints_and_reflection_labels():
     """features_ lists the selected units (largest |z| first) with their exact breakpoints; a
     deep abs network's kinks include reflections of data points (002 Thm 3.6)."""
@@ -196,6 +217,11 @@ def test_pickle_round_trip_with_the_torch_network():
         out = clone.network_(torch.as_tensor(grid, dtype=next(net.parameters()).dtype))
     np.testing.assert_allclose(out.numpy().reshape(-1), est.predict(grid[:, None]), atol=1e-9)
     assert clone.fit_.network_objective() == pytest.approx(est.fit_.objective, rel=1e-9)
+    clf = ConvexNetClassifier(solver="reference").fit(x[:, None], np.digitize(x, [-1, 1]))
+    clf_clone = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(clf_clone.decision_function(grid[:, None]),
+                                  clf.decision_function(grid[:, None]))
+    np.testing.assert_array_equal(clf_clone.classes_, clf.classes_)
 
 
 def test_random_state_makes_sampled_libraries_reproducible():
