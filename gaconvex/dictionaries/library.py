@@ -362,6 +362,9 @@ class Dictionary:
         from gaconvex.symbolic import describe
 
         info = self.column_info(i)
+        describe_column = getattr(info.family, "describe_column", None)  # d-D wedge features
+        if describe_column is not None:
+            return describe_column(info)
         return describe(info.family, anchor_values=info.anchor_values, signs=info.signs)
 
     def evaluate(self, X_new, columns=None, backend: str = "numpy") -> np.ndarray:

@@ -261,7 +261,9 @@ def test_architecture_names_the_wedge_family_for_d_dimensional_inputs():
         gs.architecture("relu", 3, dim=2)
     with pytest.raises(GaconvexError, match="wedge_library builds"):
         wedge_library(np.zeros((3, 1)), gs.architecture("relu", 2))
-    assert build_dictionary(np.eye(3), arch).dim == 3
+    D = build_dictionary(np.eye(3), arch)
+    assert D.dim == 3
+    assert D.describe(0).startswith("relu(<x, w> + b") and "hyperplane through x[" in D.describe(0)
 
 
 # -- bad input -----------------------------------------------------------------------------------
