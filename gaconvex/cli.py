@@ -227,13 +227,14 @@ def _demo(args) -> int:
     from gaconvex.datasets import sunspot_autoregression
     from gaconvex.plotting import comparison_figure, save_figure
 
+    started = time.perf_counter()
     out = _output_dir("." if args.out is None else args.out)
     beta = DEMO_BETA if args.beta is None else args.beta
     start, years = DEMO_YEARS
     x, y = sunspot_autoregression(start, years)
     x, y = x / DEMO_SCALE, y / DEMO_SCALE
-    print(f"gaconvex demo: the yearly sunspot numbers {start}-{start + years} (public domain; "
-               f"gaconvex.datasets), autoregression x_t -> x_(t+1) on {x.size} years, in "
+    print(f"gaconvex demo: the yearly sunspot numbers (public domain; gaconvex.datasets), "
+               f"autoregression x_t -> x_(t+1) for t = {start}-{start + years - 1} ({x.size} pairs), in "
                f"hundreds of sunspots; deep narrow abs networks, beta = {beta:g}")
     rows, lines, status = [], [], 0
     for depth, max_columns in ((3, None), (4, DEMO_MAX_COLUMNS)):
@@ -273,9 +274,9 @@ def _demo(args) -> int:
         fig = comparison_figure(rows, xlabel="sunspots in year t (hundreds)",
                                 ylabel="sunspots in year t+1 (hundreds)",
                                 suptitle="Deep narrow abs networks on the yearly sunspots: the "
-                                         "convex fit (global optimum) vs Adam restarts")
+                                         "convex fit (exact Lasso optimum) vs Adam restarts")
         path = save_figure(fig, out / "demo.png")
-    print(f"\nfigure: {path}")
+    print(f"\nfigure: {path}\ntotal: {time.perf_counter() - started:.1f} s (after imports)")
     return status
 
 
@@ -609,14 +610,14 @@ def _add_training_options(parser, restarts: int, steps: int) -> None:
                         help="Adam restarts (random initializations; default %(default)s)")
     parser.add_argument("--steps", type=_positive_int, default=steps, metavar="S",
                         help="Adam steps per restart, cosine-annealed (default %(default)s)")
-    parser.add_argument("--lr", type=_positive_beta_like("lr"), default=3e-2, metavar="LR",
+    parser.add_argument("--lr", type=_positive_number("lr"), default=3e-2, metavar="LR",
                         help="Adam learning rate (default %(default)g)")
     parser.add_argument("--seed", type=int, default=0, metavar="SEED",
                         help="seed of the Adam initializations (and of library sampling; "
                              "default %(default)s)")
 
 
-def _positive_beta_like(name: str):
+def _positive_number(name: str):
     def parse(text: str) -> float:
         value = _finite_float(text)
         if not value > 0:
@@ -675,7 +676,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--toy", action="store_true",
                       help="the 3-point example x = (2, 0, -1), y = (2, 0, 1) of Fig. 3.2 "
                            "(Library of Mirrors), printed in full")
-    _add_training_options(demo, restarts=8, steps=1500)
+    _add_training_options(demo, restarts=8, steps=1000)
     _quiet(demo)
 
     fit = command(

@@ -333,14 +333,22 @@ def test_demo_smoke_fits_the_sunspots_and_writes_the_figure(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_demo_with_defaults_in_under_a_minute(tmp_path):
+    """The default demo needs < 60 s of CPU (user + system, of the child process, all its
+    threads): a measure that other processes on a shared machine do not inflate, unlike the
+    wall time, which is reported in the message."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "gaconvex.cli", "demo", "--out", str(tmp_path)],
-                          capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=300)
-    seconds = time.perf_counter() - start
+                          capture_output=True, text=True, cwd=ROOT, env=_env(), timeout=600)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "done in" in proc.stderr  # progress without --quiet
     _check_demo(proc.stdout, tmp_path, _demo_fits())
-    assert seconds < 60, seconds
+    assert cpu < 60, f"{cpu:.1f} s of CPU ({wall:.1f} s wall)"
 
 
 def test_toy_demo_writes_a_figure_with_out(tmp_path, capsys):
