@@ -443,14 +443,16 @@ class _WorkingSet:
                 self.precision_limited = True
                 return "optimal", it
             self._prune(c, beta)
-            appended = 0
             if new.size:
                 self.in_set[new] = True  # copies are marked too: they never need to enter
                 kept = inner.add_columns(self.transform.columns(problem, new))
                 self.members.extend(new[kept].tolist())
-                appended = int(kept.sum())
-            steps = inner.solve(beta)
-            if not appended and steps <= 1 and inner.precise:  # nothing left to change
+            if inner.solve(beta) <= 1 and it > 1:  # no new column entered: the largest
+                # violations outside are below the inner method's rounding level
+                if not inner.precise:  # look again with residuals in extended precision
+                    inner.precise = True
+                    inner.solve(beta)
+                    continue
                 self.precision_limited = True
                 return "optimal", it
         return "max_iter", max_iter
