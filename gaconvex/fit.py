@@ -118,7 +118,8 @@ class ConvexFit:
         if self.beta == 0:
             return penalty
         data = self.data
-        loss = self.problem.datafit.with_weights(data.weights).value(self.fitted - data.y)
+        datafit = self.problem.datafit.with_weights(data.weights).with_targets(data.y)
+        loss = datafit.value(self.fitted - data.y)
         return loss + self.problem.beta_t * penalty
 
     @cached_property

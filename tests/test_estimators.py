@@ -272,10 +272,6 @@ def test_binary_classifier_separates_and_matches_cvxpy(loss):
     assert est.certificate_.lasso_solved()
 
 
-@pytest.mark.xfail(strict=True, raises=GaconvexError,
-                   reason="ConvexFit.objective (gaconvex/fit.py) evaluates a classification "
-                          "datafit bound to the merged rows' labels on the user's points; "
-                          "it needs datafit.with_targets(data.y)")
 def test_classifier_objective_on_tied_inputs_matches_cvxpy():
     """Tied inputs (some with both labels) merge into weighted rows; the objective on the
     user's points equals cvxpy's squared hinge over the dictionary at every raw point."""

@@ -54,7 +54,7 @@ def data_fit(net, x, y, *, sample_weight=None, loss=DEFAULT_LOSS, tau: float = 0
     if y.shape[0] != n:
         raise GaconvexError(f"y has {y.shape[0]} entries but there are {n} inputs; pass one target "
                             "per input.")
-    datafit = make_datafit(loss, tau)
+    datafit = make_datafit(loss, tau).with_targets(y.detach().cpu().numpy())
     terms = datafit.pointwise(f - y)
     if sample_weight is not None:
         w = torch.as_tensor(sample_weight, dtype=DTYPE, device=f.device).reshape(-1)

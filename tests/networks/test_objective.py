@@ -78,3 +78,20 @@ def test_sign_determined_objective_by_hand(activation):
     expected = 0.5 * np.sum((f - y) ** 2) + BETA / 2 * np.sum(
         _np(net.alpha) ** 2 + _np(net.amplitude) ** 2)
     assert training_objective(net, x, y, BETA).item() == pytest.approx(expected, rel=1e-13)
+
+
+def test_classification_losses_bind_the_labels_and_match_the_lasso():
+    """A classification fit (squared hinge of the margin y y_hat, labels -1/+1) on tied inputs:
+    the rebuilt network's training objective on the user's points equals ConvexFit.objective,
+    so data_fit binds the labels it is given instead of refusing the loss."""
+    import gaconvex.symbolic as gs
+    from gaconvex import convex_fit
+    from gaconvex.solvers.datafits import SquaredHingeLoss
+
+    rng = np.random.default_rng(5)
+    x = np.round(rng.uniform(-2, 2, 30), 1)  # ties, some with both labels
+    t = np.where(np.abs(x) < 1, 1.0, -1.0)
+    t[:3] = -t[:3]
+    fit = convex_fit(x, t, gs.architecture("relu", 2), 1e-2, loss=SquaredHingeLoss.name,
+                     solver="reference")
+    assert fit.network_objective() == pytest.approx(fit.objective, rel=1e-8)
