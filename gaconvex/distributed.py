@@ -39,7 +39,7 @@ import numpy as np
 from ._validation import GaconvexError
 from .dictionaries.structured import _BATCH_ENTRIES, _MIN_CHUNK, StructuredColumns, _workspace
 
-__all__ = ["DaskColumns", "StructuredRange", "Violators", "distribute", "shard_ranges"]
+__all__ = ["DaskColumns", "Violators", "distribute", "shard_ranges"]
 
 
 def _check_client(client):
@@ -68,7 +68,9 @@ class StructuredRange(StructuredColumns):
     (block, first, last): the parent's ``rmatvec``, ``matvec`` and ``column_norms``
     unchanged, with a sweep that starts at the range (an implicit grid is walked from column
     ``first`` on, never materialised) and runs in the calling thread (Dask's threads run the
-    shards in parallel).  Pickles (a work-stealing worker may fetch it)."""
+    shards in parallel).  Pickles (a work-stealing worker may fetch it).  Products only: the
+    inherited ``columns``, ``to_dense`` and ``take`` see whole blocks, not the ranges (the
+    driver evaluates columns from the metadata)."""
 
     def __init__(self, X, pieces):
         super().__init__(X, [block for block, _, _ in pieces])
