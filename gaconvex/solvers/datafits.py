@@ -302,11 +302,18 @@ class _MarginLoss(Datafit):
         if not B.shape[1]:
             return lam
         t = self._t(lam, self.labels)
-        inner = np.flatnonzero((t < 0) & (t > self._t_low))
-        if not inner.size:
-            return lam
-        out = lam.copy()
-        out[inner] -= np.linalg.lstsq(B[inner].T, B.T @ lam, rcond=None)[0]
+        inner = (t < 0) & (t > self._t_low)
+        out = lam
+        for _ in range(20):  # entries the correction would push out of the domain stay fixed
+            if not inner.any():
+                return lam
+            out = lam.copy()
+            out[inner] -= np.linalg.lstsq(B[inner].T, B.T @ lam, rcond=None)[0]
+            t_out = self._t(out, self.labels)
+            outside = inner & ((t_out > 0) | (t_out < self._t_low))
+            if not outside.any():
+                return out
+            inner &= ~outside
         return out
 
     def _cvxpy_pointwise(self, r):

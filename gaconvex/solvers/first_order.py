@@ -23,7 +23,7 @@ the coherent libraries FISTA's last digits are slow, the finish's are exact).
 The operator is used through matvec / rmatvec; a torch-stored dictionary (``TorchColumns``)
 is multiplied on its own device, any other operator on numpy with vectors moved across.
 
-**Phase 2: the exact finish.**  FISTA's support (its nonzeros, at most ``4 N`` of them by
+**Phase 2: the exact finish.**  FISTA's support (its nonzeros, at most N of them by
 magnitude) seeds an exact solve that ends with a KKT check on the full dictionary:
 
 * squared loss: the working-set solver's state (:mod:`.working_set`) with the support as its
@@ -50,7 +50,7 @@ from .operator import ScaledOperator
 from .problem import LassoProblem
 from .solution import LassoSolution
 
-__all__ = ["solve_fista", "fista"]
+__all__ = ["solve_fista", "solve_newton", "fista", "free_newton"]
 
 _EPS = np.finfo(float).eps
 
@@ -261,9 +261,13 @@ class _Fista:
 # phase 2: exact finishes
 # ------------------------------------------------------------------------------------------
 def _seeds(z: np.ndarray, n: int) -> np.ndarray:
-    nonzero = np.flatnonzero(z)
-    if nonzero.size > 4 * n:
-        nonzero = np.sort(nonzero[np.argsort(-np.abs(z[nonzero]))[:4 * n]])
+    """FISTA's entries with |z_j| >= 1e-3 max|z|, at most N of them (a vertex has m* <= N),
+    the largest first: a rough iterate spreads tiny weights over near-parallel columns, which
+    the finish would otherwise remove one Newton step at a time."""
+    nonzero = np.flatnonzero(np.abs(z) >= 1e-3 * np.abs(z).max(initial=0.0)) if z.any() else \
+        np.zeros(0, dtype=np.intp)
+    if nonzero.size > n:
+        nonzero = np.sort(nonzero[np.argsort(-np.abs(z[nonzero]))[:n]])
     return nonzero
 
 
@@ -309,11 +313,7 @@ def _newton_on_support(problem, S, signs, v, max_steps: int = 100):
         scale = max(1.0, beta, float(np.abs(M.T @ datafit.gradient(r)).max(initial=0.0)))
         if not grad.size or np.abs(grad).max() <= 1e-14 * scale:
             return S, signs, v
-        H = M.T @ (datafit.hessian(r)[:, None] * M)
-        H[np.diag_indices_from(H)] += 1e-14 * max(float(np.trace(H)), 1.0)
-        step = -np.linalg.lstsq(H, grad, rcond=None)[0]
-        if not float(grad @ step) < 0:
-            step = -grad
+        step = _newton_direction(M.T @ (datafit.hessian(r)[:, None] * M), grad)
         zs, dz = v[:s], step[:s]
         with np.errstate(divide="ignore", invalid="ignore"):
             cross = np.where(signs * dz < 0, -zs / dz, np.inf)
@@ -370,10 +370,31 @@ def _enter(problem, fit, column, sign) -> float:
     return t
 
 
+def _newton_direction(H, grad):
+    """-H^-1 grad for the PSD Hessian H: Cholesky with a relative ridge of 1e-13 (dependent
+    columns of the coherent libraries make H singular), least squares if that fails, and the
+    steepest descent direction if rounding leaves no descent."""
+    import warnings
+
+    from scipy.linalg import LinAlgError, LinAlgWarning, solve
+
+    H = H.copy()
+    H[np.diag_indices_from(H)] += 1e-13 * max(float(np.trace(H)) / max(H.shape[0], 1), _EPS)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", LinAlgWarning)
+            step = -solve(H, grad, assume_a="pos", check_finite=False)
+    except LinAlgError:
+        step = -np.linalg.lstsq(H, grad, rcond=None)[0]
+    return step if float(grad @ step) < 0 else -grad
+
+
 def _finish_smooth(problem, z0, c0, tol, max_rounds, deadline, report):
     """Newton feature-sign rounds with a KKT check on the full dictionary (module docstring)."""
     start = time.perf_counter()
     S = _seeds(z0, problem.n_samples)
+    offset = problem.A.columns(S) @ z0[S] if S.size else np.zeros(problem.n_samples)
+    c0 = free_newton(problem, offset, c0)
     signs, v = np.sign(z0[S]), np.concatenate([z0[S], c0])
     status, rounds = "max_iter", 0
     for rounds in range(1, max_rounds + 1):
@@ -485,17 +506,24 @@ def solve_fista(problem: LassoProblem, *, tol: float = 1e-9, switch_tol: float |
     deadline = None if time_limit is None else start + time_limit
     switch_tol = max(tol, 1e-6) if switch_tol is None else switch_tol
     report = _report(verbose)
-    state = _Fista(problem, device)
-    info = {"device": str(state.op.device)}
-    try:
-        phase, iterations, gap = state.run(max_iter, switch_tol, check_every, deadline, report)
-    except KeyboardInterrupt:
-        phase, iterations, gap = "interrupted", 0, np.nan
-    info.update(fista_iterations=iterations, fista_gap=gap, lipschitz=state.L,
-                fista_time=time.perf_counter() - start)
-    z, c = state.point()
+    if max_iter > 0:
+        state = _Fista(problem, device)
+        info = {"device": str(state.op.device)}
+        try:
+            phase, iterations, gap = state.run(max_iter, switch_tol, check_every, deadline, report)
+        except KeyboardInterrupt:
+            phase, iterations, gap = "interrupted", 0, np.nan
+        info.update(fista_iterations=iterations, fista_gap=gap, lipschitz=state.L,
+                    fista_time=time.perf_counter() - start)
+        z, c = state.point()
+    else:  # no first-order phase: the finish alone, from z = 0 (no torch needed)
+        phase, info = "max_iter", {"device": "cpu", "fista_iterations": 0}
+        z, c = np.zeros(problem.n_features), np.zeros(problem.unpenalized_basis().shape[1])
     status = {"converged": "optimal", "support": "max_iter"}.get(phase, phase)
     if finish and phase in ("converged", "support", "max_iter"):
+        if phase != "converged":  # a rough iterate spreads weight over near-parallel columns:
+            z = np.zeros_like(z)  # the finish then starts from z = 0 (measured much faster)
+        info["seeded"] = phase == "converged"
         try:
             if problem.datafit.quadratic:
                 solution = _finish_squared(problem, z, tol, max_rounds, deadline, lambda *a: None)
@@ -510,6 +538,18 @@ def solve_fista(problem: LassoProblem, *, tol: float = 1e-9, switch_tol: float |
             return solution
     xi, omega = _split(problem, c)
     return _solution(problem, z, xi, omega, status, "fista", start, info)
+
+
+def solve_newton(problem: LassoProblem, *, tol: float = 1e-9, time_limit: float | None = None,
+                 verbose: bool = False, max_rounds: int = 200) -> LassoSolution:
+    """The exact finish alone, from z = 0 (``solve_fista`` with no FISTA iterations): for the
+    classification losses a working-set Newton feature-sign method, whose rounds add the KKT
+    violators of full correlation passes; what ``"auto"`` uses for smooth non-quadratic losses
+    (on the coherent 1-D libraries FISTA's support, unless converged, slows the finish down)."""
+    solution = solve_fista(problem, tol=tol, max_iter=0, time_limit=time_limit, verbose=verbose,
+                           max_rounds=max_rounds)
+    solution.solver = "newton"
+    return solution
 
 
 def fista(A, y, beta_t, **options) -> LassoSolution:

@@ -13,7 +13,7 @@ from typing import Callable
 
 from .._validation import GaconvexError
 from .certificates import certificate
-from .first_order import solve_fista
+from .first_order import solve_fista, solve_newton
 from .group_lasso import GroupLassoProblem, solve_group
 from .linear_programs import solve_min_norm, sparsify
 from .problem import LassoProblem
@@ -27,7 +27,8 @@ __all__ = ["SOLVERS", "choose_solver", "register_solver", "solve"]
 SolverFunction = Callable[..., LassoSolution]
 
 SOLVERS: dict[str, SolverFunction] = {"reference": solve_reference, "min_norm": solve_min_norm,
-                                      "working_set": solve_working_set, "fista": solve_fista}
+                                      "working_set": solve_working_set, "fista": solve_fista,
+                                      "newton": solve_newton}
 
 
 #: Solvers whose inner solve is exact only for the squared loss or the piecewise-linear losses.
@@ -36,12 +37,13 @@ _SQUARED_OR_LP = ("working_set",)
 
 def choose_solver(problem: LassoProblem) -> str:
     """The solver ``"auto"`` stands for: the min-norm LP at beta_t = 0; the exact working-set
-    solver for the squared loss and the piecewise-linear losses; FISTA with its exact Newton
-    finish for the other smooth losses (squared hinge, logistic)."""
+    solver for the squared loss and the piecewise-linear losses; the working-set Newton method
+    (``"newton"``: FISTA's exact finish started from z = 0) for the other smooth losses (squared
+    hinge, logistic); ``"fista"`` (torch, any device) is available by name."""
     if problem.beta_t == 0:
         return "min_norm"
     if problem.datafit.smooth and not problem.datafit.quadratic:
-        return "fista"
+        return "newton"
     return "working_set"
 
 

@@ -93,6 +93,18 @@ def test_fista_iterates_alone_converge_on_a_well_conditioned_problem():
     assert np.count_nonzero(sol.z) < A.shape[1]  # soft-thresholding leaves exact zeros
 
 
+@pytest.mark.parametrize("loss", ["squared", "logistic"])
+def test_a_converged_fista_iterate_seeds_the_exact_finish(loss):
+    rng = np.random.default_rng(19)
+    A, y = rng.standard_normal((40, 25)), rng.standard_normal(40)
+    y = y if loss == "squared" else _labels(y)
+    problem = LassoProblem(A, y, 1.0, loss=loss)
+    sol = solve(problem, "fista", switch_tol=1e-8, max_iter=20000)
+    assert sol.info["seeded"] and sol.certificate.ok(1e-9), sol.certificate.summary()
+    assert sol.objective == pytest.approx(cvxpy_lasso_value(A, y, 1.0, loss=loss), rel=1e-7)
+    assert np.count_nonzero(sol.z) == sol.m_star
+
+
 def test_backtracking_recovers_from_a_too_small_lipschitz_bound(monkeypatch):
     monkeypatch.setattr(first_order, "_lipschitz", lambda *args, **kw: 1e-6)
     rng = np.random.default_rng(9)
@@ -216,8 +228,8 @@ def test_verbose_prints_progress(capsys):
 
 def test_routing_and_refusals():
     A, y = np.eye(4), np.array([1.0, -1.0, 1.0, -1.0])
-    assert choose_solver(LassoProblem(A, y, 0.1, loss="logistic")) == "fista"
-    assert choose_solver(LassoProblem(A, y, 0.1, loss="squared_hinge")) == "fista"
+    assert choose_solver(LassoProblem(A, y, 0.1, loss="logistic")) == "newton"
+    assert choose_solver(LassoProblem(A, y, 0.1, loss="squared_hinge")) == "newton"
     assert choose_solver(LassoProblem(A, y, 0.1)) == "working_set"
     with pytest.raises(GaconvexError, match="smooth loss"):
         solve(LassoProblem(A, y, 0.1, loss="l1"), "fista")
