@@ -268,6 +268,7 @@ def test_killing_a_worker_between_passes_rebuilds_its_shards(client):
     """The shard stores are tasks, not scattered data: a dead worker's shards are rebuilt on
     the survivors and the next pass gives the same numbers; a distributed fit after the kill
     still equals the single-process one."""
+    client.wait_for_workers(2, timeout=120)
     x, y = _data(30, seed=10)
     arch = gs.architecture("abs", 3, midpoints=True)
     D = library_1d(x, arch, storage="structured")
