@@ -301,6 +301,10 @@ def _newton_on_support(problem, S, signs, v, max_steps: int = 100):
     B = problem.unpenalized_basis()
     columns = problem.A.columns(S) if S.size else np.zeros((problem.n_samples, 0))
     for _ in range(max_steps):
+        zero = v[:S.size] == 0  # exact zeros leave S (they re-enter at an exact step if violating)
+        if zero.any():
+            S, signs, columns = S[~zero], signs[~zero], columns[:, ~zero]
+            v = np.concatenate([v[:zero.size][~zero], v[zero.size:]])
         s = S.size
         M = np.hstack([columns, B])
         penalty = np.concatenate([beta * signs, np.zeros(B.shape[1])])
@@ -354,7 +358,7 @@ def _enter(problem, fit, column, sign) -> float:
         return float(a @ datafit.gradient(r)) + beta, float(a @ (datafit.hessian(r) * a))
 
     g0, h0 = slope(0.0)
-    if g0 >= 0:
+    if g0 >= -1e-9 * beta:  # not (or no longer, e.g. a copy of a column just entered) violating
         return 0.0
     lo, hi = 0.0, -g0 / max(h0, _EPS) if h0 > 0 else 1.0
     while slope(hi)[0] < 0 and hi < 1e300:
@@ -403,9 +407,12 @@ def _finish_smooth(problem, z0, c0, tol, max_rounds, deadline, report):
         z[S] = v[:S.size]
         lam = problem.datafit.gradient(problem.fitted(z, *_split(problem, v[S.size:])) - problem.y)
         corr = problem.A.rmatvec(lam)
+        on_support = float(np.abs(corr[S] + problem.beta_t * signs).max(initial=0.0))
         corr[S] = 0.0
         violating = np.flatnonzero(np.abs(corr) > problem.beta_t * (1 + tol))
         report(rounds, int(S.size), np.nan, np.nan)
+        if on_support > problem.beta_t * tol and not violating.size:
+            continue  # Newton stopped short on S (its step budget): more Newton steps
         if not violating.size:
             status = "optimal"
             break
@@ -522,7 +529,7 @@ def solve_fista(problem: LassoProblem, *, tol: float = 1e-9, switch_tol: float |
     status = {"converged": "optimal", "support": "max_iter"}.get(phase, phase)
     if finish and phase in ("converged", "support", "max_iter"):
         if phase != "converged":  # a rough iterate spreads weight over near-parallel columns:
-            z = np.zeros_like(z)  # the finish then starts from z = 0 (measured much faster)
+            z, c = np.zeros_like(z), np.zeros_like(c)  # the finish starts from z = 0 instead
         info["seeded"] = phase == "converged"
         try:
             if problem.datafit.quadratic:
