@@ -27,7 +27,6 @@ the rescaled dual point stops the loop.
 """
 from __future__ import annotations
 
-import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -35,7 +34,7 @@ import numpy as np
 
 from .._validation import GaconvexError, check_targets
 from .operator import DictionaryOperator, as_operator
-from .problem import _check_beta, _check_unpenalized, _check_weights
+from .problem import FreeColumnsProblem, _check_beta, _check_unpenalized, _check_weights
 
 __all__ = ["GroupLassoProblem", "GroupLassoSolution", "GroupLassoCertificate", "solve_group",
            "group_certificate"]
@@ -43,7 +42,7 @@ __all__ = ["GroupLassoProblem", "GroupLassoSolution", "GroupLassoCertificate", "
 _EPS = np.finfo(float).eps
 
 
-class GroupLassoProblem:
+class GroupLassoProblem(FreeColumnsProblem):
     """A validated group Lasso ``(A, Y, beta_t)`` (module docstring) with a free intercept
     row xi (c,), unpenalized columns U (coefficients Omega (k, c)) and sample weights w."""
 
@@ -61,36 +60,9 @@ class GroupLassoProblem:
         self.U = _check_unpenalized(unpenalized, n)
         self.sample_weight = _check_weights(sample_weight, n)
 
-    @classmethod
-    def from_dictionary(cls, dictionary, Y, beta, **options) -> "GroupLassoProblem":
-        """The group Lasso of a :class:`gaconvex.dictionaries.Dictionary` for targets Y (N, c)
-        and training regularization beta (beta~ from ``Architecture.beta_tilde``)."""
-        if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real) or beta < 0:
-            raise GaconvexError(f"beta must be a real number >= 0, got {beta!r}.")
-        unpenalized = dictionary.unpenalized if dictionary.unpenalized.shape[1] else None
-        return cls(dictionary, Y, dictionary.architecture.beta_tilde(float(beta)),
-                   intercept=dictionary.intercept, unpenalized=unpenalized, **options)
-
-    @property
-    def n_samples(self) -> int:
-        return self.A.shape[0]
-
-    @property
-    def n_features(self) -> int:
-        return self.A.shape[1]
-
     @property
     def n_outputs(self) -> int:
         return self.Y.shape[1]
-
-    @property
-    def weights(self) -> np.ndarray:
-        return np.ones(self.n_samples) if self.sample_weight is None else self.sample_weight
-
-    def unpenalized_basis(self) -> np.ndarray:
-        """B = [1, U] (or [U] without intercept)."""
-        ones = np.ones((self.n_samples, 1)) if self.intercept else np.empty((self.n_samples, 0))
-        return np.hstack([ones, self.U])
 
     def fitted(self, Z, xi=None, Omega=None) -> np.ndarray:
         """A Z + 1 xi^T + U Omega (N, c)."""

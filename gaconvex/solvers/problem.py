@@ -27,7 +27,56 @@ from .operator import DictionaryOperator, as_operator
 __all__ = ["LassoProblem"]
 
 
-class LassoProblem:
+class FreeColumnsProblem:
+    """What the Lasso and the group Lasso share: an operator A (N, P), a free intercept, free
+    columns U and sample weights w, and how a Dictionary becomes one (beta~ from its
+    architecture)."""
+
+    A: DictionaryOperator
+    intercept: bool
+    U: np.ndarray
+    sample_weight: np.ndarray | None
+
+    @classmethod
+    def from_dictionary(cls, dictionary, y, beta, **options):
+        """The problem (002 eq. 1.2; 001 Thm 14 for targets of several columns) of a
+        :class:`gaconvex.dictionaries.Dictionary` for targets ``y`` (the dictionary's row
+        order) and *training* regularization ``beta``: beta~ =
+        ``dictionary.architecture.beta_tilde(beta)``, a free intercept unless sign/threshold,
+        the skip column unpenalized; ``options``: loss, tau, sample_weight."""
+        if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real) or beta < 0:
+            raise GaconvexError(f"beta must be a real number >= 0, got {beta!r}.")
+        unpenalized = dictionary.unpenalized if dictionary.unpenalized.shape[1] else None
+        return cls(dictionary, y, dictionary.architecture.beta_tilde(float(beta)),
+                   intercept=dictionary.intercept, unpenalized=unpenalized, **options)
+
+    @property
+    def n_samples(self) -> int:
+        """N, the number of training points (rows of A)."""
+        return self.A.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        """P, the number of dictionary columns."""
+        return self.A.shape[1]
+
+    @property
+    def n_unpenalized(self) -> int:
+        """k, the number of unpenalized columns U (0 when there are none)."""
+        return self.U.shape[1]
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The sample weights w (all ones when none were given)."""
+        return np.ones(self.n_samples) if self.sample_weight is None else self.sample_weight
+
+    def unpenalized_basis(self) -> np.ndarray:
+        """B = [1, U] (or [U] without intercept): the columns whose coefficients are free."""
+        ones = np.ones((self.n_samples, 1)) if self.intercept else np.empty((self.n_samples, 0))
+        return np.hstack([ones, self.U])
+
+
+class LassoProblem(FreeColumnsProblem):
     """A validated Lasso instance ``(A, y, beta_t)`` with intercept, unpenalized columns, loss
     and sample weights.
 
@@ -62,45 +111,6 @@ class LassoProblem:
         self.datafit = make_datafit(loss, tau, self.sample_weight).with_targets(self.y)
         self.loss = self.datafit.name
         self.tau = float(getattr(self.datafit, "tau", tau))
-
-    @classmethod
-    def from_dictionary(cls, dictionary, y, beta, **options) -> "LassoProblem":
-        """The Lasso (002 eq. 1.2) of a :class:`gaconvex.dictionaries.Dictionary` for targets
-        ``y`` (the dictionary's row order) and *training* regularization ``beta``: beta~ =
-        ``dictionary.architecture.beta_tilde(beta)``, a free intercept unless sign/threshold,
-        the skip column unpenalized; ``options``: loss, tau, sample_weight."""
-        if isinstance(beta, (bool, np.bool_)) or not isinstance(beta, numbers.Real) or beta < 0:
-            raise GaconvexError(f"beta must be a real number >= 0, got {beta!r}.")
-        unpenalized = dictionary.unpenalized if dictionary.unpenalized.shape[1] else None
-        return cls(dictionary, y, dictionary.architecture.beta_tilde(float(beta)),
-                   intercept=dictionary.intercept, unpenalized=unpenalized, **options)
-
-    # ------------------------------------------------------------------ sizes
-    @property
-    def n_samples(self) -> int:
-        """N, the number of training points (rows of A)."""
-        return self.A.shape[0]
-
-    @property
-    def n_features(self) -> int:
-        """P, the number of dictionary columns."""
-        return self.A.shape[1]
-
-    @property
-    def n_unpenalized(self) -> int:
-        """k, the number of unpenalized columns U (0 when there are none)."""
-        return self.U.shape[1]
-
-    @property
-    def weights(self) -> np.ndarray:
-        """The sample weights w (all ones when none were given)."""
-        return np.ones(self.n_samples) if self.sample_weight is None else self.sample_weight
-
-    # ------------------------------------------------------------ evaluation
-    def unpenalized_basis(self) -> np.ndarray:
-        """B = [1, U] (or [U] without intercept): the columns whose coefficients are free."""
-        ones = np.ones((self.n_samples, 1)) if self.intercept else np.empty((self.n_samples, 0))
-        return np.hstack([ones, self.U])
 
     def free_fit(self, target: np.ndarray) -> np.ndarray:
         """The coefficients c of the weighted least-squares fit of ``target`` by B = [1, U]."""
