@@ -35,6 +35,7 @@ import numpy as np
 from .._validation import GaconvexError, check_targets
 from .operator import DictionaryOperator, as_operator
 from .problem import FreeColumnsProblem, _check_beta, _check_unpenalized, _check_weights
+from .working_set import progress_report
 
 __all__ = ["GroupLassoProblem", "GroupLassoSolution", "GroupLassoCertificate", "solve_group",
            "group_certificate"]
@@ -339,17 +340,6 @@ def _inner_solve(M, b, beta, Z, tol):
 # ------------------------------------------------------------------------------------------
 # the outer working set
 # ------------------------------------------------------------------------------------------
-def _report(verbose: bool):
-    if not verbose:
-        return lambda *args: None
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    console.print("[bold]group Lasso[/bold]  iter  working set  active  max||c||/beta  rel. gap")
-    return lambda it, ws, act, ratio, gap: console.print(
-        f"{'':12}{it:5d}  {ws:11d}  {act:6d}  {ratio:13.6f}  {gap:8.2e}")
-
-
 def solve_group(problem: GroupLassoProblem, solver: str = "auto", *, tol: float = 1e-9,
                 max_iter: int = 100, time_limit: float | None = None, verbose: bool = False,
                 initial_size: int = 50) -> GroupLassoSolution:
@@ -378,7 +368,7 @@ def _solve_group_working_set(problem, tol, max_iter, time_limit, verbose, initia
     from threadpoolctl import threadpool_limits
 
     start = time.perf_counter()
-    report = _report(verbose)
+    report = progress_report(verbose, "group Lasso", "max||c||/beta")
     n, p, c = problem.n_samples, problem.n_features, problem.n_outputs
     root = np.sqrt(problem.weights)
     WB = root[:, None] * problem.unpenalized_basis()

@@ -356,15 +356,20 @@ class _Transform:
         return self.project(self.root[:, None] * problem.A.columns(idx))
 
 
-def _report(verbose: bool):
+def progress_report(verbose: bool, title: str = "working-set Lasso",
+                    ratio_label: str = "max|c|/beta"):
+    """A progress printer (rich, on stderr) of outer iterations: iteration, working-set and
+    active-set sizes, the largest correlation ratio and the relative gap; silent unless
+    ``verbose``."""
     if not verbose:
         return lambda *args: None
     from rich.console import Console
 
     console = Console(stderr=True)
-    console.print("[bold]working-set Lasso[/bold]  iter  working set  active  max|c|/beta  rel. gap")
+    console.print(f"[bold]{title}[/bold]  iter  working set  active  {ratio_label}  rel. gap")
+    indent, width = len(title) + 2, len(ratio_label)
     return lambda it, ws, active, ratio, gap: console.print(
-        f"{'':19}{it:5d}  {ws:11d}  {active:6d}  {ratio:11.6f}  {gap:8.2e}")
+        f"{'':{indent}}{it:4d}  {ws:11d}  {active:6d}  {ratio:{width}.6f}  {gap:8.2e}")
 
 
 def solve_working_set(problem: LassoProblem, *, tol: float = 1e-9, max_iter: int = 200,
@@ -539,7 +544,7 @@ def _solve_piecewise_linear_working_set(problem, *, tol, max_iter, time_limit, v
     columns alone (z = 0)."""
     start = time.perf_counter()
     beta = problem.beta_t
-    report = _report(verbose)
+    report = progress_report(verbose)
     members = np.zeros(0, dtype=np.intp)
     sub = _lp_on(problem, members)
     status, it = "max_iter", 0
@@ -613,7 +618,7 @@ def lasso_path(problem: LassoProblem, betas=None, *, n_betas: int = 50, ratio: f
 
     start = time.perf_counter()
     deadline = None if time_limit is None else start + time_limit
-    report = _report(verbose)
+    report = progress_report(verbose)
     path = []
     with threadpool_limits(1):
         state = _WorkingSet(problem, screening, initial_size)
