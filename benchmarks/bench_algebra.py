@@ -25,6 +25,7 @@ import numba
 import numpy as np
 import torch
 
+from _machine import cpu_model
 from gaconvex.algebra import generalized_cross
 from gaconvex.algebra.clifford_bridge import clifford_layout, from_clifford, to_clifford
 
@@ -66,15 +67,6 @@ def clifford_cross_loop(V: np.ndarray) -> np.ndarray:
     """cross of every (d-1, d) stack in V by clifford: (v_1 ^ ... ^ v_{d-1}).dual()."""
     return np.array([from_clifford(functools.reduce(operator.xor, map(to_clifford, item)).dual())
                      for item in V])
-
-
-def cpu_model() -> str:
-    """The CPU's model name (Linux), else the platform's processor string."""
-    try:
-        with open("/proc/cpuinfo") as info:
-            return next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
-    except (OSError, StopIteration):
-        return platform.processor() or platform.machine()
 
 
 def machine() -> str:

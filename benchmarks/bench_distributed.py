@@ -35,17 +35,9 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from _machine import cpu_model
 import gaconvex.symbolic as gs  # noqa: E402
 from gaconvex.dictionaries import library_1d  # noqa: E402
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        return names[0] if names else platform.processor()
-    except OSError:
-        return platform.processor() or platform.machine()
 
 
 def _library(n: int, seed: int = 0):
@@ -145,7 +137,7 @@ def main():
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",)
     print(f"date: {datetime.datetime.now():%Y-%m-%d %H:%M}; load average {load[0]:.2f} "
           f"(other jobs share the cores)")
-    print(f"machine: {_cpu()}, {os.cpu_count()} cores, {platform.platform()}; python "
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.platform()}; python "
           f"{platform.python_version()}; NUMBA_NUM_THREADS={os.environ['NUMBA_NUM_THREADS']}")
     D = _library(args.n)
     p = D.shape[1]

@@ -24,12 +24,11 @@ import argparse
 import datetime
 import multiprocessing as mp
 import os
-import platform
-import subprocess
 import time
 
 import numpy as np
 
+from _machine import machine
 import gaconvex.symbolic as gs
 from gaconvex import convex_fit
 from gaconvex.dictionaries import STORAGES, library_1d
@@ -62,14 +61,7 @@ CASES = {
 
 
 def _machine() -> str:
-    try:
-        cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        model = next(line.split(":", 1)[1].strip() for line in cpu.splitlines()
-                     if line.startswith("Model name"))
-    except (OSError, StopIteration):
-        model = platform.processor() or "unknown CPU"
-    return (f"{model}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}, "
-            f"{datetime.date.today().isoformat()}")
+    return f"{machine()}, {datetime.date.today().isoformat()}"
 
 
 # -- peers ------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import time
 
 import numpy as np
 
+from _machine import cpu_model
 import gaconvex.symbolic as gs
 from gaconvex.dictionaries import library_1d
 
@@ -40,15 +41,6 @@ CASES = [
     ("2-layer ReLU", ("relu", 2), 10_000),
     ("2-layer ReLU", ("relu", 2), 100_000),
 ]
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        return names[0] if names else platform.processor()
-    except OSError:
-        return platform.processor() or platform.machine()
 
 
 def _times(fn, repeat: int) -> list[float]:
@@ -128,7 +120,7 @@ def main():
 
     print(f"date: {datetime.datetime.now():%Y-%m-%d %H:%M}; load average "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"machine: {_cpu()}, {os.cpu_count()} cores, {platform.platform()}; python "
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, {platform.platform()}; python "
           f"{platform.python_version()}, numpy {np.__version__}, numba {numba.__version__} "
           f"({numba.config.NUMBA_NUM_THREADS} threads)")
     rng = np.random.default_rng(2026)
