@@ -12,7 +12,7 @@ Fig. 3.5: symmetrized 3-layer ReLU on x = (4, 3, 1, 0, -1), y = (2, 1, 0, 0, 1):
 All figures go through gaconvex.plotting (kinks named by the data, labels above the axes,
 legends below, the Adam curve dashed with markers on top of the Lasso curve).
 
-Run:  python examples/reflections_1d.py [--out figures] [--steps 3000]
+Run:  python examples/reflections_1d.py [--out figures] [--steps 3000] [--smoke]
 """
 from __future__ import annotations
 
@@ -113,7 +113,11 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("figures"))
     parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--smoke", action="store_true",
+                        help="few Adam steps: exercises the same code in seconds (CI)")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.steps = 200
     args.out.mkdir(parents=True, exist_ok=True)
     figure_3_1(args.out)
     x, y = np.array([2.0, 0.0, -1.0]), np.array([2.0, 0.0, 1.0])
