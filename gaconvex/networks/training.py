@@ -197,7 +197,7 @@ def train_nonconvex(factory_or_net, x, y, beta, *, optimizer: str = "adam", lr: 
                     steps: int = 2000, restarts: int | None = None, seed: int = 0,
                     device="cpu", schedule: str = "cosine",
                     optimizer_options: dict | None = None, sample_weight=None,
-                    loss=DEFAULT_LOSS, tau: float = 0.5) -> TrainingResult:
+                    loss=DEFAULT_LOSS, tau: float = 0.5, norm: int = 2) -> TrainingResult:
     """Minimize objective (1.1) from several random starts, full batch, float64:
 
         J(theta) = sum_i w_i ell(y_i - f_L(x_i; theta)) + (beta / L~) sum_q ||q||_2^L~
@@ -222,6 +222,8 @@ def train_nonconvex(factory_or_net, x, y, beta, *, optimizer: str = "adam", lr: 
     sample_weight : (n,) weights w_i >= 0 with a positive sum (default: all 1).
     loss, tau : the loss ell (a name of :data:`gaconvex.solvers.datafits.DATAFITS`) and the
         quantile level of the pinball loss.
+    norm : p of the weight penalty (:func:`~gaconvex.networks.penalty`): 2 is weight decay, 1
+        the l1 first layer of 001 eq. (2) (the exact wedge Lasso, 001 Thm 4).
 
     Raises GaconvexError on bad input, and when the initial objective is not finite (data
     too large for float64: rescale it).  Warns (GaconvexWarning) when some restarts diverge
@@ -235,7 +237,8 @@ def train_nonconvex(factory_or_net, x, y, beta, *, optimizer: str = "adam", lr: 
     device = torch.device(device)
     net = _initial_networks(factory_or_net, restarts, seed).to(device)
     xt, yt = _tensor(x, device), _tensor(y, device)
-    fit = dict(sample_weight=None if w is None else _tensor(w, device), loss=loss, tau=tau)
+    fit = dict(sample_weight=None if w is None else _tensor(w, device), loss=loss, tau=tau,
+               norm=norm)
 
     def objective():
         return training_objective(net, xt, yt, beta, **fit)
@@ -249,7 +252,8 @@ def train_nonconvex(factory_or_net, x, y, beta, *, optimizer: str = "adam", lr: 
     seconds = time.perf_counter() - start
     _warn_divergence(initial, final, lr)
     settings = dict(optimizer=optimizer, lr=lr, steps=steps, seed=seed, schedule=schedule,
-                    beta=beta, loss=loss, tau=tau, weighted=w is not None, device=str(device),
+                    beta=beta, loss=loss, tau=tau, norm=norm, weighted=w is not None,
+                    device=str(device),
                     **(optimizer_options or {}))
     return TrainingResult(final, net, history, settings, seconds)
 
