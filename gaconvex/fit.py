@@ -215,6 +215,8 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
         workers and the correlation passes run there (:func:`gaconvex.distributed.distribute`;
         needs storage="structured" or "kernels"); without one nothing imports dask.
 
+    Notes
+    -----
     Tied inputs are merged with weights (squared loss: weighted mean targets, exact up to a
     constant the objective adds back; other losses: equal input-target pairs), so
     :attr:`ConvexFit.objective` is the objective on the user's points.

@@ -151,6 +151,8 @@ class ParallelNetwork(nn.Module):
         Input dimension d = m_0: inputs (n,) or (n, 1) for d = 1, (n, d) otherwise; W_1 has
         shape (*batch, m, d, m_1) and omega (*batch, d), or (*batch,) for d = 1.
 
+    Notes
+    -----
     All parameters start at zero (ones for amplitudes and tied patterns); use the named
     constructors :meth:`deep_narrow`, :meth:`symmetrized` and :meth:`from_units`.
     """

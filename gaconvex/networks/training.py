@@ -225,11 +225,21 @@ def train_nonconvex(factory_or_net, x, y, beta, *, optimizer: str = "adam", lr: 
     norm : p of the weight penalty (:func:`~gaconvex.networks.penalty`): 2 is weight decay, 1
         the l1 first layer of 001 eq. (2) (the exact wedge Lasso, 001 Thm 4).
 
-    Raises GaconvexError on bad input, and when the initial objective is not finite (data
-    too large for float64: rescale it).  Warns (GaconvexWarning) when some restarts diverge
-    (final objective non-finite or above the initial one); the result is still returned and
-    NaN restarts never win :attr:`TrainingResult.best_index`.  The result is deterministic
-    given ``seed`` (on the CPU).
+    Raises
+    ------
+    GaconvexError
+        On bad input, and when the initial objective is not finite (data too large for
+        float64: rescale it).
+
+    Warns
+    -----
+    GaconvexWarning
+        When some restarts diverge (final objective non-finite or above the initial one); the
+        result is still returned and NaN restarts never win :attr:`TrainingResult.best_index`.
+
+    Notes
+    -----
+    The result is deterministic given ``seed`` (on the CPU).
     """
     steps = _check_options(optimizer, schedule, beta, lr, steps, restarts)
     make_datafit(loss, tau)  # a bad loss name or tau fails here, before any network is drawn
