@@ -25,10 +25,11 @@ _SUBMODULES = {
     "fit",
     "cli",
     "estimators",
+    "polishing",
 }
 # public name -> submodule that defines it, imported on first access
 _LAZY = {"convex_fit": "fit", "ConvexFit": "fit", "ConvexNetRegressor": "estimators",
-         "ConvexNetClassifier": "estimators"}
+         "ConvexNetClassifier": "estimators", "polish": "polishing"}
 
 __all__ = sorted(_SUBMODULES | set(_LAZY)) + ["GaconvexError", "GaconvexWarning", "__version__"]
 
