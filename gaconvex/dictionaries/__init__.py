@@ -14,6 +14,8 @@ from .one_d import (DEFAULT_MEMORY_LIMIT, STORAGES, deep_narrow_library, library
                     symmetrized_library, two_layer_library)
 from .storage import DenseColumns, KernelColumns, TorchColumns
 from .structured import PiecewiseBatch, StructuredColumns, piecewise_batch
+from .reflection_planes import (ReflectionPlaneBlock, ReflectionPlaneReport,
+                                reflection_plane_library)
 from .wedge import (WEDGE_STORAGES, WedgeBlock, WedgeReport, chamber_diameter,
                     local_chamber_diameter, wedge_library)
 
@@ -23,18 +25,22 @@ __all__ = ["Block", "ColumnInfo", "DeduplicationReport", "Dictionary", "GridBloc
            "piecewise_batch", "build_dictionary", "deep_narrow_library", "library_1d",
            "merge_duplicate_points", "symmetrized_library", "two_layer_library",
            "WEDGE_STORAGES", "WedgeBlock", "WedgeReport", "wedge_library", "chamber_diameter",
-           "local_chamber_diameter"]
+           "local_chamber_diameter", "ReflectionPlaneBlock", "ReflectionPlaneReport",
+           "reflection_plane_library"]
 
 
 def build_dictionary(X, architecture, **options) -> Dictionary:
     """The Lasso dictionary of ``architecture`` on the points X (N, d): the builder of its
-    family (wedge networks of 001, any d: :func:`wedge_library`) or of its input dimension
+    family (wedge networks of 001, any d: :func:`wedge_library`; deep narrow abs of 000:
+    :func:`reflection_plane_library`) or of its input dimension
     (1-D: :func:`library_1d`); ``options`` go to the builder."""
     from gaconvex._validation import GaconvexError
-    from gaconvex.symbolic import is_wedge
+    from gaconvex.symbolic import is_reflection_planes, is_wedge
 
     if is_wedge(architecture):
         return wedge_library(X, architecture, **options)
+    if is_reflection_planes(architecture):  # deep narrow abs on R^d (000), also for d = 1
+        return reflection_plane_library(X, architecture, **options)
     if architecture.dim == 1:
         return library_1d(X, architecture, **options)
     raise GaconvexError(f"no dictionary builder for {architecture} (input dimension "

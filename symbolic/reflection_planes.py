@@ -1,0 +1,317 @@
+"""Deep narrow abs networks on R^d: reflection-plane features ("Black Boxes and Looking Glasses", 000).
+
+The one formula of every d-dimensional feature of this family (000 Thm 4.1, Thm 4.3 corrected,
+Remark E.1; seed-000-spec Sec. 3.2-3.4).  A column is a rescaled unit chain (||W||_1 = 1, inner
+weight +1) given by its anchors: the first-layer bias point x', for L = 3 the data point x_j0 of
+the second-layer bias, and d - 1 direction vectors Delta_1, ..., Delta_{d-1} the weight is
+orthogonal to:
+
+    w = cross(Delta_1, ..., Delta_{d-1}) = star(Delta_1 ^ ... ^ Delta_{d-1}),  W = w / ||w||_1,
+
+    L = 2 (Remark E.1, eq. (43)):  f(x) = |(x - x') W|,
+    L = 3 (Thm 4.1, eqs. (9), (33)):
+        f(x) = | |(x - x') W| - |(x_j0 - x') W| |
+             = | Vol(x - x', Delta_1, ..) - Vol(x_j0 - x', Delta_1, ..) | / ||Delta_1 x .. x Delta_{d-1}||_1
+             = min(|(x - x_j0) W|, |(x - (2x' - x_j0)) W|)                         (10c)
+             = r(w) Dist(x, H(x_j0, w) u H(2x' - x_j0, w)),   r(w) = ||w||_2 / ||w||_1,
+
+with Vol the unsigned volume |det[.; Delta_1; ...]| (x as the first row, 000 eq. (5'), (16)).
+So the unit is the deep narrow chain b^(1) = -x' W, w^(2) = 1, b^(2) = -|(x_j0 - x') W|, its
+output vanishes on the two planes orthogonal to W through x_j0 and through its reflection
+R(x_j0, x') = 2x' - x_j0 (the printed (10b) is wrong: seed-000-spec Sec. 3.4, docs/errata.md
+row 1) and is mirror-symmetric about the plane through x' (a ridge).  With the midpoint
+x' = (x_j-1 + x_j0)/2 the reflection is the data point x_j-1 itself.
+
+Anchor encoding (per column): ``anchor_values`` the flattened (k, d) array (x', x_j0,
+Delta_1, ..., Delta_{d-1}) for L = 3 (k = d + 1), (x', Delta_1, ...) for L = 2 (k = d), the
+arguments of :meth:`ReflectionPlaneFamily.unit`; ``anchor_index`` (j_-1, j_0, kind, c_1, ...,
+c_{d-1}) with kind 0 for x' = x_j-1 and 1 for the midpoint, and the direction codes
+c = 3n + t for x_n - x' (t = 0), x_n - x_j0 (t = 1), x_n - (2x' - x_j0) (t = 2) and c = -l for
+e_l (the candidate set X^(3) of the proof, eq. (28), seed-000-spec Sec. 3.3); L = 2:
+(n, c_1, ..., c_{d-1}) with x' = x_n.
+
+:class:`ReflectionPlane` is the geometric object (point, normal, kind "data" / "reflection" /
+"ridge") for plots and reports.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from gaconvex._validation import GaconvexError
+
+from .families import NetworkFamily, register_family
+
+__all__ = ["DEEP_NARROW_DDIM", "ReflectionPlane", "ReflectionPlaneFamily",
+           "is_reflection_planes", "PLANE_KINDS", "DATA_KIND", "MIDPOINT_KIND"]
+
+#: Kinds of breakplanes: through a data point, through a reflection of one, the mirror ridge.
+PLANE_KINDS = ("data", "reflection", "ridge")
+DATA_KIND, MIDPOINT_KIND = 0, 1  # anchor_index[2] of an L = 3 column: x' = x_j-1 or midpoint
+_MAX_SYMBOLIC_DIM = 5
+
+
+@dataclass(frozen=True)
+class ReflectionPlane:
+    """The hyperplane H(p, w) = {x : (x - p) w = 0} (000 Sec. 2.4) with what it is to a feature.
+
+    point : a point p on it; normal : w (the feature's first-layer weight W);
+    kind : "data" (through a training point), "reflection" (through R(x_j0, x_j-1) =
+    2x_j-1 - x_j0, not a training point in general) or "ridge" (the mirror plane through x',
+    where the inner |.| breaks); label : how the point is made from the data, e.g.
+    "R(x[2], x[0]) = 2x[0] - x[2]".
+    """
+
+    point: np.ndarray
+    normal: np.ndarray
+    kind: str
+    label: str = ""
+
+    def __post_init__(self):
+        if self.kind not in PLANE_KINDS:
+            raise GaconvexError(f"kind must be one of {PLANE_KINDS}, got {self.kind!r}.")
+
+    @property
+    def offset(self) -> float:
+        """c with H = {x : x w = c}."""
+        return float(np.dot(self.point, self.normal))
+
+    def signed_distance(self, X) -> np.ndarray:
+        """(x - p) w / ||w||_2 for the rows of X (n, d)."""
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        return (X - self.point) @ self.normal / np.linalg.norm(self.normal)
+
+    def line_2d(self, t) -> np.ndarray:
+        """Points p + t w_perp (len(t), 2) of a line in the plane (d = 2), for plotting."""
+        if len(self.normal) != 2:
+            raise GaconvexError(f"line_2d draws planes of R^2; this one lies in R^{len(self.normal)}.")
+        n = np.asarray(self.normal, dtype=np.float64)
+        along = np.array([-n[1], n[0]]) / np.linalg.norm(n)
+        return self.point + np.asarray(t, dtype=np.float64)[:, None] * along
+
+    def __str__(self) -> str:
+        return (f"{self.kind} plane through {self.label or np.round(self.point, 6).tolist()}, "
+                f"normal {np.round(self.normal, 6).tolist()}")
+
+
+def canonical_sign(W: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+    """+-1 per row of W (S, d) making its first entry above rtol * max|W_row| positive: f is
+    invariant under W -> -W (the first activation is even), so +-W is one direction."""
+    W = np.asarray(W, dtype=np.float64)
+    big = np.abs(W) > rtol * np.abs(W).max(axis=1, keepdims=True)
+    first = W[np.arange(len(W)), np.argmax(big, axis=1)]
+    return np.where(first < 0, -1.0, 1.0)
+
+
+@dataclass(frozen=True, eq=False)
+class ReflectionPlaneFamily:
+    """The features of a deep narrow abs network of depth L in {2, 3} on R^d (module doc).
+
+    Attributes
+    ----------
+    architecture : the abs architecture (``dim`` = d, depth L, norm p = 1).
+    bias_kind : "data" (L = 2: one plane through a data point) or "reflection" (L = 3: two
+        planes through x_j0 and R(x_j0, x'), a ridge through x').
+    """
+
+    architecture: object
+    bias_kind: str
+    sign_choices = ((),)
+
+    @property
+    def activation(self):
+        return self.architecture.activation
+
+    @property
+    def dim(self) -> int:
+        return self.architecture.dim
+
+    @property
+    def depth(self) -> int:
+        return self.architecture.depth
+
+    @property
+    def n_points(self) -> int:
+        """Anchor points before the directions: x' (and x_j0 for L = 3)."""
+        return 1 if self.depth == 2 else 2
+
+    @property
+    def n_anchors(self) -> int:
+        """k rows of ``anchor_values``: the points, then d - 1 directions."""
+        return self.n_points + self.dim - 1
+
+    @property
+    def n_signs(self) -> int:
+        return 0
+
+    def size(self, n: int) -> int:
+        """The Lemma 4.2 count of raw features with the x_j0 candidates (seed-000-spec Sec. 3.3):
+        2 N^(d+1) (3 + d)^(d-1) for L = 3 (N^d (1 + d)^(d-1) for L = 2); an upper bound on
+        the columns the builder enumerates before removing anything."""
+        d = self.dim
+        if self.depth == 2:
+            return n ** d * (1 + d) ** (d - 1)
+        return 2 * n ** (d + 1) * (3 + d) ** (d - 1)
+
+    # -- the formula ------------------------------------------------------------------------------
+    def neurons(self, anchors):
+        """Rescaled units of anchor arrays (S, k, d): (W (S, d), b1 (S,), b2 (S,) or None for
+        L = 2, volume (S,)) with w = cross(Delta) (Hodge dual of the wedge, 000 eq. (6)),
+        volume = ||w||_1, W = w / ||w||_1 in the canonical sign, b1 = -x' W and
+        b2 = -|(x_j0 - x') W| (000 Thm 4.1, eq. (12)).  Dependent directions give volume 0
+        and W = b = 0."""
+        from gaconvex.algebra import generalized_cross
+
+        anchors = np.asarray(anchors, dtype=np.float64)
+        S, d, k = anchors.shape[0], self.dim, self.n_points
+        cross = generalized_cross(np.ascontiguousarray(anchors[:, k:]).reshape(S, d - 1, d))
+        volume = np.abs(cross).sum(axis=1)
+        live = volume > 0
+        W = np.zeros_like(cross)
+        W[live] = cross[live] / volume[live, None]
+        W *= canonical_sign(W)[:, None] if S else 1.0
+        W += 0.0  # no negative zeros in reports
+        b1 = -np.einsum("sd,sd->s", anchors[:, 0], W)
+        b2 = None if self.depth == 2 else -np.abs(np.einsum("sd,sd->s", anchors[:, 1], W) + b1)
+        return W, b1, b2, volume
+
+    def apply(self, u):
+        """sigma(u) = |u|, numpy or torch."""
+        return u.abs() if hasattr(u, "abs") and not isinstance(u, np.ndarray) else np.abs(u)
+
+    def evaluate(self, X, W, b1, b2, out=None):
+        """Columns f(x_i) for units (W (P, d), b1 (P,), b2 (P,) or None) on X (N, d):
+        | |X W^T + b1| + b2 | (L = 3), |X W^T + b1| (L = 2); numpy (into ``out``) or torch."""
+        U = X @ W.T
+        if out is not None:
+            out[...] = U
+            U = out
+        U += b1
+        U = self.apply(U) if out is None else np.abs(U, out=U)
+        if b2 is None:
+            return U
+        U += b2
+        return self.apply(U) if out is None else np.abs(U, out=U)
+
+    def unit(self, anchor_values, signs=()) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The rescaled unit of one column, [(W (d, 1), b1 (1, 1))] (+ [(1, b2)] for L = 3),
+        ||W||_1 = 1: the chain of 000 eq. (11) that reconstruction unscales (Def. E.2
+        corrected, seed-000-spec Sec. 3.6)."""
+        anchors = np.asarray(anchor_values, dtype=np.float64).reshape(1, self.n_anchors, self.dim)
+        W, b1, b2, volume = self.neurons(anchors)
+        if volume[0] == 0:
+            raise GaconvexError("the directions of this column are linearly dependent (zero cross "
+                                "product): they define no first-layer weight.")
+        layers = [(W[0].reshape(self.dim, 1), np.array([[b1[0]]]))]
+        if b2 is not None:
+            layers.append((np.ones((1, 1)), np.array([[b2[0]]])))
+        return layers
+
+    def breakplanes(self, anchor_values, anchor_index=None) -> list[ReflectionPlane]:
+        """The breakplanes of one column, all orthogonal to W (000 Thm 4.3 corrected (10c)):
+        L = 2: the plane through x'; L = 3: "data" through x_j0, "reflection" through
+        2x' - x_j0 (a data point, x_j-1, when x' is the midpoint) and the "ridge" through x'.
+        When (x_j0 - x') W = 0 the three coincide and f = |(x - x') W| has one plane."""
+        k, d = self.n_anchors, self.dim
+        anchors = np.asarray(anchor_values, dtype=np.float64).reshape(k, d)
+        W = self.unit(anchor_values)[0][0][:, 0]
+        names = _point_names(anchor_index, self.depth)
+        if self.depth == 2:
+            return [ReflectionPlane(anchors[0], W, "data", names[0])]
+        xp, x0 = anchors[0], anchors[1]
+        if abs(np.dot(x0 - xp, W)) <= 1e-12 * (np.abs(x0).max() + np.abs(xp).max() + 1):
+            return [ReflectionPlane(x0, W, "data", names[1])]
+        midpoint = anchor_index is not None and anchor_index[2] == MIDPOINT_KIND
+        return [ReflectionPlane(x0, W, "data", names[1]),
+                ReflectionPlane(2 * xp - x0, W, "data" if midpoint else "reflection", names[2]),
+                ReflectionPlane(xp, W, "ridge", names[0])]
+
+    # -- the symbolic statement (describe, tests) -------------------------------------------------
+    @cached_property
+    def expr(self):
+        """f as a sympy expression in x1..xd, the anchors (xp1.., xj0_1.., Delta v11..), d <= 5:
+        the volume form (9): | |det[x - x'; V]| - |det[x_j0 - x'; V]| | / ||cross(V)||_1."""
+        if self.dim > _MAX_SYMBOLIC_DIM:
+            inner = "|star((x - x') ^ B)| - |star((x_j0 - x') ^ B)|" if self.depth == 3 \
+                else "star((x - x') ^ B)"
+            return f"|{inner}| / ||B||_1, B = Delta_1 ^ ... ^ Delta_{self.dim - 1}"
+        import sympy as sp
+
+        d = self.dim
+        row = lambda name: sp.Matrix([sp.symbols(f"{name}1:{d + 1}", real=True)])  # noqa: E731
+        x, xp = row("x"), row("xp")
+        V = sp.Matrix(d - 1, d, lambda i, j: sp.Symbol(f"v{i + 1}{j + 1}", real=True))
+        cofactors = [(-1) ** i * V[:, [j for j in range(d) if j != i]].det() for i in range(d)]
+        norm = sum(sp.Abs(c) for c in cofactors)
+        vol = lambda u: sp.Abs((u - xp).col_join(V).det())  # noqa: E731
+        if self.depth == 2:
+            return vol(x) / norm
+        return sp.Abs(vol(x) - vol(row("xj0_"))) / norm
+
+    def describe_column(self, info) -> str:
+        """One column's unit and its planes, in the names of the data rows."""
+        planes = self.breakplanes(info.anchor_values, info.anchor_index)
+        (W, b1), *rest = self.unit(info.anchor_values)
+        w = np.round(W[:, 0], 6).tolist()
+        inner = f"|<x, W> {b1[0, 0]:+.6g}|"
+        body = f"|{inner} {rest[0][1][0, 0]:+.6g}|" if rest else inner
+        return (f"{body}, W = {w} (||W||_1 = 1); planes: "
+                + "; ".join(f"{p.kind} through {p.label}" for p in planes))
+
+    def __str__(self) -> str:
+        if self.depth == 2:
+            return f"{self.architecture} [data planes]: f(x) = |(x - x') W|, W = cross(Delta) / ||.||_1"
+        return (f"{self.architecture} [reflection planes]: f(x) = ||(x - x') W| - |(x_j0 - x') W||"
+                " = min(|(x - x_j0) W|, |(x - R(x_j0, x')) W|)")
+
+
+def _point_names(anchor_index, depth: int) -> list[str]:
+    """Labels of x' / x_j0 / 2x' - x_j0 from an anchor_index row (or generic names)."""
+    if anchor_index is None:
+        return ["x'"] if depth == 2 else ["x'", "x_j0", "2x' - x_j0"]
+    if depth == 2:
+        return [f"x[{anchor_index[0]}]"]
+    jm, j0, kind = (int(v) for v in anchor_index[:3])
+    if kind == MIDPOINT_KIND:
+        return [f"(x[{jm}] + x[{j0}])/2", f"x[{j0}]", f"x[{jm}]"]
+    return [f"x[{jm}]", f"x[{j0}]", f"R(x[{j0}], x[{jm}]) = 2x[{jm}] - x[{j0}]"]
+
+
+def _check(arch) -> None:
+    act = arch.activation
+    if (act.a_plus, act.a_minus, act.b_plus, act.b_minus) != (1, -1, 0, 0):
+        raise GaconvexError(f"the reflection-plane family is the deep narrow abs network of 000 "
+                            f"(Thms 4.1, 4.3); got {act.name}. Use activation 'abs'.")
+    if arch.depth not in (2, 3):
+        raise GaconvexError(
+            f"the d-D reflection-plane dictionary is explicit for depth 2 (000 Remark E.1) and 3 "
+            f"(Thm 4.1) only; got depth {arch.depth}. For L >= 4 the paper gives no complete "
+            "dictionary (Thm 4.4); use depth 3, or the 1-D libraries (dim=1) for deeper nets.")
+    if arch.midpoints or arch.skip:
+        raise GaconvexError("the reflection-plane family has its midpoint first-layer biases built "
+                            "in (000 Thm 4.1) and no skip connection: use midpoints=None, "
+                            "skip=False.")
+
+
+def _features(arch) -> tuple:
+    return (ReflectionPlaneFamily(arch, "data" if arch.depth == 2 else "reflection"),)
+
+
+DEEP_NARROW_DDIM = register_family(NetworkFamily(
+    name="deep_narrow_ddim",
+    summary="deep narrow abs networks on R^d, features = distances to reflection planes (000)",
+    hidden_widths=lambda depth: (1,) * (depth - 1),
+    tied=False,
+    penalty_factor=1,
+    check=_check,
+    features=_features,
+    norms=(1,),
+    multidim=True,
+))
+
+
+def is_reflection_planes(arch) -> bool:
+    """Whether ``arch`` is a network of the reflection-plane (d-D deep narrow abs) family."""
+    return arch.family is DEEP_NARROW_DDIM
