@@ -6,7 +6,7 @@
    ``build/api-src/gaconvex`` (the package's entries plus ``symbolic``) and mkdocstrings reads
    that tree first (``paths: [build/api-src]``).
 2. ``on_page_markdown`` of ``gallery.md``: the marker ``<!-- gallery -->`` becomes one section per
-   example script of ``examples/`` (its docstring's first line, then every PNG it wrote into
+   example script of ``examples/`` (its docstring's summary line, then every PNG it wrote into
    ``docs/gallery/<example>/``).  The figures are written before the build by
    ``python examples/run_all.py --smoke --out docs/gallery``; an example without figures gets a
    note saying that command, so a missing folder never fails ``mkdocs build --strict``.
@@ -55,11 +55,12 @@ def on_config(config, **kwargs):
 
 
 def docstring_summary(script: Path) -> str:
-    """The first line of a script's module docstring (what the example reproduces)."""
+    """The summary line of a script's module docstring (what the example reproduces): its
+    first paragraph, joined into one line when it wraps."""
     doc = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8")))
     if not doc:
         return "(this example has no docstring)"
-    return doc.strip().splitlines()[0].strip()
+    return " ".join(doc.strip().split("\n\n", 1)[0].split())
 
 
 def example_scripts(examples: Path = EXAMPLES) -> list[Path]:
@@ -90,8 +91,7 @@ def gallery_markdown(docs_dir: Path, examples: Path = EXAMPLES) -> str:
                       f"    `docs/{GALLERY}/{name}/` holds no PNG file: run `{RUN_ALL}` "
                       "before building the site.", ""]
         for png in pngs:
-            caption = png.stem.replace("_", " ")
-            lines += [f"![{caption}]({GALLERY}/{name}/{png.name})", "", f"*{caption}*", ""]
+            lines += [f"![{png.stem}]({GALLERY}/{name}/{png.name})", "", f"`{png.name}`", ""]
     if not scripts and not folders:
         lines += ["No example scripts were found in `examples/`.", ""]
     return "\n".join(lines)
