@@ -23,7 +23,8 @@ import numpy as np
 
 __all__ = ["format_number", "math_label", "point_names", "breakpoint_text", "name_kinks", "fit_kinks",
            "label_kinks", "plot_feature", "plot_fit", "plot_convex_fit", "plot_fit_comparison",
-           "plot_objective_curves", "comparison_figure", "save_figure"]
+           "plot_objective_curves", "comparison_figure", "plot_decision_map", "distinct_lines",
+           "neuron_lines", "draw_lines", "save_figure"]
 
 #: Kink kinds and how their vertical lines are drawn.
 _KIND_STYLE = {"data point": dict(color="0.55", ls=":", lw=0.9),
@@ -486,6 +487,92 @@ def comparison_figure(rows, *, suptitle=None, xlabel: str = "x", ylabel: str = "
     if suptitle:
         fig.suptitle(suptitle, fontsize=11, y=0.995)
     return fig
+
+
+def plot_decision_map(predict, X, y, *, ax=None, title=None, breaklines=(), extent=None,
+                      resolution: int = 200, legend: bool = True):
+    """Decision regions {f > 0} and {f < 0} of a model f on R^2 (``predict``: (N, 2) points ->
+    (N,) values), the training points by the sign of their label, and optional breaklines:
+    pairs (w, b), each the line <w, x> + b = 0 of a ReLU neuron (001 Figs. 7, 8, 11, 12).
+    Returns the (resolution, resolution) values of f on the grid, rows along x_2."""
+    from matplotlib.lines import Line2D
+
+    ax = _axes(ax, figsize=(4.6, 4.6))
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if extent is None:
+        lo, hi = X.min(axis=0), X.max(axis=0)
+        pad = 0.15 * np.maximum(hi - lo, 1e-9)
+        extent = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
+    g1 = np.linspace(extent[0], extent[1], resolution)
+    g2 = np.linspace(extent[2], extent[3], resolution)
+    G1, G2 = np.meshgrid(g1, g2)
+    F = np.asarray(predict(np.column_stack([G1.ravel(), G2.ravel()])), dtype=float)
+    F = F.reshape(G1.shape)
+    ax.contourf(G1, G2, np.sign(F), levels=[-1.5, 0, 1.5], colors=["#f4c7c3", "#c6dbef"])
+    ax.contour(G1, G2, F, levels=[0], colors="0.25", linewidths=0.8)
+    handles = []
+    draw_lines(ax, breaklines, extent, color="C2", lw=0.9, ls="--")
+    if len(breaklines):
+        handles.append(Line2D([], [], color="C2", lw=0.9, ls="--",
+                              label=f"breaklines of the active neurons ({len(breaklines)} "
+                                    f"line{'s' if len(breaklines) > 1 else ''})"))
+    pos = y > 0
+    ax.scatter(*X[pos].T, marker="+", s=40, color="C0", lw=1.4, zorder=3)
+    ax.scatter(*X[~pos].T, marker="x", s=30, color="C3", lw=1.4, zorder=3)
+    handles += [Line2D([], [], marker="+", ls="", color="C0", label="label y > 0"),
+                Line2D([], [], marker="x", ls="", color="C3", label="label y <= 0"),
+                Line2D([], [], color="0.25", lw=0.8, label="decision boundary f(x) = 0")]
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    if title:
+        ax.set_title(title, fontsize=9)
+    if legend:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2,
+                  fontsize=7.0, frameon=True)
+    return F
+
+
+def distinct_lines(W, b, rtol: float = 1e-9) -> list:
+    """The distinct lines <w, x> + b = 0 of neurons (W (m, 2), b (m,)), as (w, b) pairs with
+    ||w||_2 = 1 and the largest |w_i| positive (both orientations of one line count once);
+    neurons with w = 0 have no line."""
+    lines = []
+    for w, c in zip(np.asarray(W, dtype=float), np.asarray(b, dtype=float)):
+        norm = np.linalg.norm(w)
+        if norm == 0:
+            continue
+        w, c = w / norm, c / norm
+        if w[np.argmax(np.abs(w))] < 0:
+            w, c = -w, -c
+        if not any(np.allclose(np.r_[w, c], np.r_[v, e], rtol=0, atol=10 * rtol)
+                   for v, e in lines):
+            lines.append((w, c))
+    return lines
+
+
+def neuron_lines(network, rtol: float = 1e-9) -> list:
+    """:func:`distinct_lines` of a 2-layer network's units with a nonzero output weight (the
+    breaklines of its active neurons), for :func:`plot_decision_map`."""
+    W = network.weights[0].detach().cpu().numpy()[:, :, 0]
+    b = network.biases[0].detach().cpu().numpy()[:, 0, 0]
+    live = network.output_weights.detach().cpu().numpy() != 0
+    return distinct_lines(W[live], b[live], rtol)
+
+
+def draw_lines(ax, lines, extent, **style):
+    """Draw the lines <w, x> + b = 0 across the box ``extent`` = (x1 min, x1 max, x2 min,
+    x2 max)."""
+    g1 = np.linspace(extent[0], extent[1], 2)
+    g2 = np.linspace(extent[2], extent[3], 2)
+    for w, b in lines:
+        if abs(w[1]) >= abs(w[0]):
+            ax.plot(g1, -(b + w[0] * g1) / w[1], **style)
+        else:
+            ax.plot(-(b + w[1] * g2) / w[0], g2, **style)
 
 
 def save_figure(fig, path, dpi: int = 130):
