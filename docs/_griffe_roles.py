@@ -90,3 +90,5 @@ class SphinxRoles(griffe.Extension):
         for obj in _objects(pkg, set()):
             if obj.docstring is not None and ":" in obj.docstring.value:
                 obj.docstring.value = rewrite(obj.docstring.value, obj, collection)
+
+    on_package_loaded = on_package      # the same event under its griffe 1 name (idempotent)
