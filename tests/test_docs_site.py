@@ -122,3 +122,53 @@ def test_mkdocs_build_strict(tmp_path):
         assert title in concepts
     api = (site / "api" / "fit" / "index.html").read_text()
     assert 'id="gaconvex.fit.convex_fit"' in api and ":func:" not in api
+
+
+def _roles_extension():
+    pytest.importorskip("griffe", reason="griffe comes with the docs extra")
+    spec = importlib.util.spec_from_file_location("docs_griffe_roles", DOCS / "_griffe_roles.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_numpy_sections_become_markdown_lists():
+    roles = _roles_extension()
+    text = roles.numpy_sections(
+        "Fit it.\n\nParameters\n----------\nX : (n,) inputs; y : targets\n    more.\n"
+        "loss, tau : the datafit.\ncertify\n    run them.\n\n    Second paragraph.\n\n"
+        "Raises\n------\nGaconvexError\n    On bad input.\n\nNotes\n-----\nTies are merged.\n"
+        "\nReturns\n-------\narray (..., C(d, k)), same backend.\n\nAttributes\n----------\n"
+        "a : one.\n\nProse after the list, not an entry.")
+    lines = text.splitlines()
+    assert "**Parameters**" in lines and "**Raises**" in lines and "**Notes**" in lines
+    assert "* `X`: (n,) inputs; y : targets more." in lines
+    assert "* `loss`, `tau`: the datafit." in lines
+    assert "* `certify`: run them." in lines and "    Second paragraph." in lines
+    assert "* `GaconvexError`: On bad input." in lines
+    assert "Ties are merged." in lines and "* array (..., C(d, k)), same backend." in lines
+    assert "Prose after the list, not an entry." in lines and "----------" not in text
+
+
+def test_sphinx_roles_become_optional_cross_references(tmp_path):
+    roles = _roles_extension()
+    import griffe
+
+    package = tmp_path / "pkgx"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        '"""Package: :mod:`.sub`, :func:`helper`, :func:`~pkgx.sub.Thing.run`, :class:`Missing`."""\n'
+        "from .sub import Thing\n\ndef helper():\n    '''Help.'''\n")
+    (package / "sub.py").write_text(
+        '"""Sub."""\n\nclass Thing:\n    """Calls :meth:`run` and :meth:`Thing.run`."""\n\n'
+        "    def run(self):\n        '''Run.'''\n")
+    loader = griffe.GriffeLoader(extensions=griffe.load_extensions(roles.SphinxRoles),
+                                 search_paths=[str(tmp_path)])
+    pkg = loader.load("pkgx")
+    doc = pkg.docstring.value
+    assert '<autoref identifier="pkgx.sub" optional><code>sub</code></autoref>' in doc
+    assert '<autoref identifier="pkgx.helper" optional><code>helper</code></autoref>' in doc
+    assert '<autoref identifier="pkgx.sub.Thing.run" optional><code>run</code></autoref>' in doc
+    assert "<code>Missing</code>" in doc and 'identifier="Missing"' not in doc and ":func:" not in doc
+    thing = pkg["sub"]["Thing"].docstring.value
+    assert thing.count('identifier="pkgx.sub.Thing.run"') == 2
