@@ -8,6 +8,12 @@ version 1, now maintained by SILSO (Royal Observatory of Belgium).  Licence: pub
 the autoregression x_{t+1} = f(x_t) on it; its counts repeat (ties), which
 :func:`gaconvex.convex_fit` merges exactly.
 
+``sentences.csv``: 312 short English sentences with sentiment labels (156 positive = 1,
+156 negative = -1), written by hand for gaconvex (no external source; the package's licence),
+on varied topics, mostly in pairs of opposite sentiment on one topic, some carrying it through
+negation.  :func:`load_sentences` reads it (or any ``text,label`` CSV) for the text
+classification example (Black Boxes and Looking Glasses Sec. 5.2).
+
 The reader uses the standard library's :mod:`csv` and numpy only (pandas is not a dependency).
 """
 from __future__ import annotations
@@ -22,7 +28,8 @@ import numpy as np
 
 from gaconvex._validation import GaconvexError
 
-__all__ = ["CsvColumns", "read_csv", "load_sunspots", "sunspot_autoregression"]
+__all__ = ["CsvColumns", "read_csv", "load_sunspots", "sunspot_autoregression",
+           "load_sentences"]
 
 
 @dataclass(frozen=True)
@@ -122,3 +129,48 @@ def sunspot_autoregression(start: int = 1900, years: int = 80) -> tuple[np.ndarr
         raise GaconvexError(f"the sunspot series covers {year[0]}-{year[-1]}; start={start}, "
                             f"years={years} leaves {t.size} pair(s), need at least 2.")
     return count[t], count[t + 1]
+
+
+def load_sentences(source=None) -> tuple[list[str], np.ndarray]:
+    """Labelled sentences ``(texts, labels)``: the shipped ``sentences.csv`` (312 sentiment
+    sentences, module docstring) or the CSV ``source`` (a path) with columns ``text,label``.
+
+    Labels are returned as int +-1 (the y_n = +-1 of Black Boxes and Looking Glasses Sec. 5.2);
+    a file labelled 0/1 is mapped by 2y - 1.  Raises GaconvexError naming the line of an empty
+    text, a repeated text or a label outside {-1, 1} / {0, 1}.
+    """
+    if source is None:
+        with resources.files(__name__).joinpath("sentences.csv").open(encoding="utf-8") as f:
+            return _read_sentences(f, "sentences.csv")
+    path = Path(source)
+    if not path.is_file():
+        raise GaconvexError(f"no such file: {path}; pass the path of a CSV file with columns "
+                            "text,label.")
+    with path.open(encoding="utf-8-sig") as f:
+        return _read_sentences(f, path)
+
+
+def _read_sentences(stream, path) -> tuple[list[str], np.ndarray]:
+    rows = [(k, row) for k, row in enumerate(csv.reader(stream), start=1)
+            if row and any(c.strip() for c in row) and not row[0].lstrip().startswith("#")]
+    if not rows or [c.strip() for c in rows[0][1][:2]] != ["text", "label"]:
+        raise GaconvexError(f"{path} must start (after '#' comments) with the header text,label.")
+    texts, labels, seen = [], [], {}
+    for line, row in rows[1:]:
+        text = row[0].strip()
+        if len(row) < 2 or not text:
+            raise GaconvexError(f"{path}: line {line} needs a non-empty text and a label.")
+        if text in seen:
+            raise GaconvexError(f"{path}: line {line} repeats the text of line {seen[text]}; "
+                                "remove one of them (a repeated text leaks between splits).")
+        seen[text] = line
+        texts.append(text)
+        labels.append(row[1].strip())
+    if not texts:
+        raise GaconvexError(f"{path} has a header but no data rows.")
+    values = set(labels)
+    if values <= {"-1", "1"}:
+        return texts, np.array([int(v) for v in labels])
+    if values <= {"0", "1"}:
+        return texts, 2 * np.array([int(v) for v in labels]) - 1
+    raise GaconvexError(f"{path}: labels must be -1/1 or 0/1, got {sorted(values)[:5]}.")
