@@ -59,6 +59,13 @@ def planted_series(T: int, rng) -> np.ndarray:
     return s
 
 
+def _shifted(name: str, b: float) -> str:
+    """"x_j - 0.6", "x_j + 1.2" or "x_j" (mathtext body of x_j - b)."""
+    if b == 0:
+        return name
+    return f"{name} {'-' if b > 0 else '+'} {format_number(abs(b))}"
+
+
 def recovery(selected, planted=PLANTED_B) -> np.ndarray:
     """Distance from each planted breakpoint to the nearest selected one (inf if none)."""
     selected = np.asarray(selected, dtype=float)
@@ -117,14 +124,18 @@ def figure(res: dict, path: Path) -> None:
     close = np.abs(anchors - PLANTED_B[near]) <= RECOVERY_TOL
     for j in ever:
         if close[j]:
-            ax.plot(betas, Z[:, j], color=f"C{near[j]}", lw=1.4, zorder=3)
+            ax.plot(betas, Z[:, j], color=f"C{near[j]}", lw=0.7, alpha=0.55, zorder=3)
         else:
             ax.plot(betas, Z[:, j], color="0.6", lw=0.6, alpha=0.6, zorder=2)
-    for p, b in enumerate(PLANTED_B):
-        ax.plot([], [], color=f"C{p}", lw=1.4,
-                label=f"breakpoint $x_j$ within {format_number(RECOVERY_TOL)} of the planted "
-                      f"{format_number(b)}")
-    ax.plot([], [], color="0.6", lw=0.6, label="other features")
+    for p, (b, a) in enumerate(zip(PLANTED_B, PLANTED_ALPHA)):
+        group = close & (near == p)
+        ax.plot(betas, Z[:, group].sum(axis=1), color=f"C{p}", lw=2.2, zorder=4,
+                label=f"sum of $z_j$ over $|{_shifted('x_j', b)}| \\leq "
+                      f"{format_number(RECOVERY_TOL)}$ (planted $\\alpha$ = {format_number(a)})")
+        ax.plot(betas[-1], a, "<", color=f"C{p}", ms=7, zorder=5)
+    ax.plot([], [], color="0.4", lw=0.7, label="single features (coloured: near a planted "
+                                               "breakpoint)")
+    ax.plot([], [], "<", color="0.4", label=r"planted $\alpha_p$")
     ax.axvline(res["beta_max"], color="k", ls=":", lw=1.0,
                label=rf"$\beta_{{max}}$ = {format_number(res['beta_max'], 3)} (z = 0 above)")
     ax.axvline(beta_shown, color="k", ls="--", lw=1.0,
@@ -132,11 +143,11 @@ def figure(res: dict, path: Path) -> None:
                if res["recovered"] is not None else
                rf"least test error at $\beta$ = {format_number(beta_shown, 3)}")
     keep = betas >= beta_best  # coefficients grow without bound once the noise is fitted
-    top = float(np.abs(Z[keep]).max()) if keep.any() else 1.0
+    top = max(float(np.abs(Z[keep]).max()) if keep.any() else 1.0, np.abs(PLANTED_ALPHA).max())
     ax.set_ylim(-1.3 * top, 1.3 * top)
     ax.set_xscale("log")
     ax.set_xlabel(r"$\beta$")
-    ax.set_ylabel(r"coefficient $z_j$ of the feature $|x - x_j|$")
+    ax.set_ylabel(r"coefficient $z_j$ of the feature $|x - x_j|$ (2-layer abs)")
     ax.set_title(f"regularization path ({ever.size} features ever selected)", fontsize=9)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, fontsize=7)
 
