@@ -142,7 +142,10 @@ def main(argv=None):
     parser.add_argument("--scheduler", default=None, help="address of a Dask scheduler")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    widths, seeds, steps = ((8, 16), (0, 1), 150) if args.smoke else ((8, 32, 128), range(4), 600)
+    if args.smoke:
+        widths, seeds, steps = (8, 16), (0, 1), 150
+    else:
+        widths, seeds, steps = (8, 32, 128), range(4), 600
     client = None
     if args.scheduler:
         from distributed import Client

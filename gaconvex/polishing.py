@@ -29,7 +29,8 @@ What holds exactly (tested):
 * the refit is optimal over the snapped dictionary: objective_after = min over every network
   whose first-layer directions are the snapped neurons (any scales, any last layer);
 * hence objective_after <= objective_snapped, the objective of the network that keeps the
-  trained output weights and first-layer norms and only swaps in the snapped directions;
+  trained output weights and first-layer norms and only swaps in the snapped directions
+  (dead units, w = 0, are the constants alpha_j relu(b_j), moved into the intercept);
 * the snapped columns are columns of the full wedge library, so the full wedge Lasso value
   (:attr:`PolishReport.optimum`; the global training optimum for p = 1, 001 Thm 4 / 16, an
   upper bound on it for p = 2, Thm 5) is <= objective_after;
@@ -79,7 +80,7 @@ class SnappedNeuron:
     def __str__(self) -> str:
         if self.dead:
             return f"unit {self.index}: dead (w = 0), dropped"
-        names = ", ".join(f"x[{j}]" if j >= 0 else f"e{-j}" for j in self.anchor_index)
+        names = ", ".join(f"x[{j}]" if j >= 0 else f"e{-j}" for j in self.anchor_index) or "0"
         w = np.array2string(np.round(self.weight, 6), separator=", ")
         bias = f", b = {self.bias:+.6g}" if self.bias else ""
         return (f"unit {self.index}: w = {w}{bias}, hyperplane through {names} "
@@ -188,6 +189,8 @@ def _snap_one(R: np.ndarray, w_hat: np.ndarray, k: int, n: int, affine: bool):
     smallest |<r, w^>| that are linearly independent (biased: at most k - 1 basis rows);
     returns (row indices sorted increasingly, their scores) or None when there are not k."""
     scores = np.abs(R @ w_hat)
+    if k == 0:  # d = 1 without bias: the neuron is +-1, no anchors
+        return np.zeros(0, dtype=np.int64), scores[:0]
     order = np.argsort(scores, kind="stable")
     chosen: list[int] = []
     basis_rows = 0
@@ -237,8 +240,8 @@ def polish(network, X, y, beta, *, norm: int = 1, bias: bool | None = None,
     from .networks.modules import ParallelNetwork
     from .solvers import LassoProblem, solve
     from .solvers.datafits import make_datafit
+    from .symbolic import WEDGE, derive
     from .symbolic import architecture as make_architecture
-    from .symbolic import derive
 
     X = as_float_array(X, "X", ndim=(1, 2))
     if X.ndim == 1:
@@ -261,11 +264,12 @@ def polish(network, X, y, beta, *, norm: int = 1, bias: bool | None = None,
     if bias is None:
         bias = has_bias
     elif not bias and np.any(b_old != 0):
-        raise GaconvexError(f"bias=False polishes a bias-free network, but {int(np.sum(b_old != 0))}"
-                            " units have a first-layer bias b != 0; pass bias=True (or None).")
+        raise GaconvexError(f"bias=False polishes a bias-free network, but "
+                            f"{int(np.sum(b_old != 0))} units have a first-layer bias b != 0; "
+                            "pass bias=True (or None).")
     if augment is None:
         augment = norm == 1
-    arch = make_architecture("relu", 2, dim=d, norm=norm, bias=bool(bias))
+    arch = make_architecture("relu", 2, WEDGE, dim=d, norm=norm, bias=bool(bias))
     (family,) = derive(arch).families
     datafit = make_datafit(*((loss,) if loss is not None else ()))
     dev = network.device
@@ -343,10 +347,12 @@ def polish(network, X, y, beta, *, norm: int = 1, bias: bool | None = None,
     norms = np.linalg.norm(W_old[[r.index for r in live]], ord=norm, axis=1)
     units = [[(norms[i] * r.weight[:, None], np.array([[norms[i] * r.bias]]))]
              for i, r in enumerate(live)]
-    alpha = network.alpha.detach().cpu().numpy()[[r.index for r in live]]
-    swapped = ParallelNetwork.from_units(units, alpha, "relu",
-                                         xi=float(network.xi.detach().cpu()),
-                                         intercept=network.intercept, device=dev)
+    alpha_all = network.alpha.detach().cpu().numpy()
+    alpha = alpha_all[[r.index for r in live]]
+    dead = [r.index for r in report_rows if r.dead]  # constants alpha_j relu(b_j): into xi
+    xi = float(network.xi.detach().cpu()) + float(alpha_all[dead] @ np.maximum(b_old[dead], 0))
+    swapped = ParallelNetwork.from_units(units, alpha, "relu", xi=xi,
+                                         intercept=network.intercept or xi != 0, device=dev)
     fit = None
     if optimum or (optimum is None and family.size(n) <= max_optimum_columns):
         fit = convex_fit(X, y, arch, beta, loss=loss)

@@ -84,8 +84,8 @@ def test_refit_is_the_lasso_optimum_over_the_snapped_dictionary(rng, d, bias, p)
 def test_snapped_neurons_are_cross_products_of_their_nearest_points(rng, d, bias, p):
     """Steps 1-3: each snapped neuron is orthogonal to its d - 1 (biased: d, lifted [x, 1])
     anchors, which are the candidates of smallest |<r, w^>| that define a hyperplane (brute
-    force over all subsets; e_k included for p = 1), its direction is scipy's null space of the anchors, ||w||_p = 1, and its
-    orientation keeps <w^_new, w^_old> >= 0."""
+    force over all subsets; e_k included for p = 1), its direction is scipy's null space of
+    the anchors, ||w||_p = 1, and its orientation keeps <w^_new, w^_old> >= 0."""
     X, y = rng.standard_normal((9, d)), rng.standard_normal(9)
     net = _random_network(d, bias, m=6, seed=1)
     rep = polish(net, X, y, BETA, norm=p, optimum=False)
@@ -128,6 +128,23 @@ def test_polishing_the_exact_optimum_changes_nothing(rng, d, bias, p):
     X_new = rng.standard_normal((30, d))
     np.testing.assert_allclose(rep.network(X_new).detach().numpy(), fit.predict(X_new),
                                rtol=1e-5, atol=1e-5)
+
+
+def test_one_dimensional_kinks_snap_to_the_nearest_data_point(rng):
+    """d = 1 with biases (001 Thm 1): each unit's kink -b / w moves to the data point nearest
+    to it (brute force), the direction keeps its sign; the refit == cvxpy."""
+    x, y = rng.standard_normal(10), rng.standard_normal(10)
+    net = _random_network(1, True, m=5, seed=3)
+    rep = polish(net, x, y, BETA)
+    w = net.weights[0].detach().numpy()[:, 0, 0]
+    b = net.biases[0].detach().numpy()[:, 0, 0]
+    for s in rep.snapped:
+        kink = -b[s.index] / w[s.index]
+        assert s.anchor_index == (int(np.argmin(np.abs(x - kink))),)
+        np.testing.assert_allclose(-s.bias / s.weight[0], x[s.anchor_index[0]], rtol=1e-12)
+        assert np.sign(s.weight[0]) == np.sign(w[s.index])
+    A = rep.dictionary.to_dense()
+    np.testing.assert_allclose(rep.lasso_objective, cvxpy_lasso_value(A, y, BETA), rtol=1e-6)
 
 
 def test_polishing_an_adam_network_reports_and_attains_its_objective(rng):
