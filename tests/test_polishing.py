@@ -130,6 +130,19 @@ def test_polishing_the_exact_optimum_changes_nothing(rng, d, bias, p):
                                rtol=1e-5, atol=1e-5)
 
 
+def test_classification_loss_refit_is_the_logistic_lasso_optimum(rng):
+    """loss="logistic" on labels +-1: the refit == cvxpy's logistic Lasso on the snapped
+    dictionary (rtol 1e-6) and the polished network's logistic training objective equals it."""
+    X = rng.standard_normal((12, 2))
+    y = np.where(X[:, 0] * X[:, 1] > 0, 1.0, -1.0)
+    rep = polish(_random_network(2, True, seed=4), X, y, BETA, loss="logistic", optimum=False)
+    A = rep.dictionary.to_dense()
+    exact = cvxpy_lasso_value(A, y, BETA, loss="logistic")
+    np.testing.assert_allclose(rep.lasso_objective, exact, rtol=1e-6)
+    np.testing.assert_allclose(rep.objective_after, exact, rtol=1e-6)
+    assert rep.objective_after <= rep.objective_snapped * (1 + 1e-7)
+
+
 def test_one_dimensional_kinks_snap_to_the_nearest_data_point(rng):
     """d = 1 with biases (001 Thm 1): each unit's kink -b / w moves to the data point nearest
     to it (brute force), the direction keeps its sign; the refit == cvxpy."""
