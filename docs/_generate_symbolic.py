@@ -36,7 +36,7 @@ def derived_features_section() -> str:
         lines += [f"### {title}", ""] + _block(describe(library))
         for family in library:
             lines += [f"{family.bias_kind} family:", "", f"$$f(x) = {sp.latex(family.expr)}$$", ""]
-    lines += ["### Worked examples of 002 Fig. 3.1", ""]
+    lines += ["### Worked examples of the Library of Mirrors, Fig. 3.1", ""]
     for act, depth, anchors in EXAMPLES:
         family = derive(architecture(act, depth)).families[0]
         lines += _block(describe(family, anchor_values=anchors))
