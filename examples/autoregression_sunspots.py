@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -77,7 +77,7 @@ class AdamRun:
     result: TrainingResult  # objectives, networks, history (R, steps), settings, seconds
     test_history: np.ndarray  # (R, steps) test MSE before each step
     seconds: np.ndarray  # (steps,) cumulative wall time of the batch after each step
-    final_test: np.ndarray = field(default=None)  # (R,) test MSE after the last step
+    final_test: np.ndarray  # (R,) test MSE after the last step
 
 
 def adam_trials(x, y, x_test, y_test, beta: float, *, trials: int, width: int, steps: int,

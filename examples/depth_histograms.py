@@ -28,7 +28,7 @@ Figures: ``fig4_6_4_7_depth_histograms.png`` (training objective, test MSE and s
 depth) and ``fig4_3_4_5_depths.png`` (the medians against depth with the nested full-library
 optima, and the predictions over the test years of the median-test-loss fit of each depth).
 
-Run:  python examples/depth_histograms.py [--out figures] [--repeats 100] [--scheduler ADDR] [--smoke]
+Run:  python examples/depth_histograms.py [--out DIR] [--repeats 100] [--scheduler ADDR] [--smoke]
 """
 from __future__ import annotations
 
@@ -64,13 +64,14 @@ def architecture(depth: int):
     return gs.architecture("abs", depth, midpoints=False)
 
 
-def depth_fit(*, depth: int, seed: int, x, y, x_test, y_test, beta: float,
+def depth_fit(*, depth: int, seed: int, x, y, weights, x_test, y_test, beta: float,
               max_columns: int | None, return_fit: bool = False) -> dict:
     """One convex fit of depth ``depth`` over a library sampled with ``seed``: training
     objective, training / test MSE, m*, library size and seconds (no completeness search:
-    over a sampled library it is not a statement about the network)."""
+    over a sampled library it is not a statement about the network).  Everything it needs
+    comes in its arguments, so a Dask worker can run it without this folder on its path."""
     start = time.perf_counter()
-    fit = convex_fit(x, y, architecture(depth), beta, sample_weight=mean_weights(len(x)),
+    fit = convex_fit(x, y, architecture(depth), beta, sample_weight=weights,
                      max_columns=max_columns, seed=seed, certify=False)
     row = dict(train_objective=float(fit.objective),
                train_mse=float(np.mean((fit.fitted - y) ** 2)),
@@ -94,8 +95,8 @@ def run(*, repeats: int = 100, depths=DEPTHS, beta: float = BETA, max_columns: i
     """The grid (depth x seed) of sampled-library fits as a pandas table ("table"), the nested
     full-library optima on the first ``nested_points`` pairs ("nested") and the data."""
     x, y, xt, yt = sunspot_split()
-    fn = functools.partial(depth_fit, x=x, y=y, x_test=xt, y_test=yt, beta=beta,
-                           max_columns=max_columns)
+    fn = functools.partial(depth_fit, x=x, y=y, weights=mean_weights(len(x)), x_test=xt,
+                           y_test=yt, beta=beta, max_columns=max_columns)
     convex_fit(x[:10], y[:10], architecture(max(depths)), beta, certify=False)  # load kernels
     table = run_grid(fn, {"depth": list(depths), "seed": list(range(repeats))}, client=client,
                      progress=progress)
@@ -169,8 +170,9 @@ def figure_depths(res: dict, path: Path) -> None:
     for k, L in enumerate(depths):
         rows = table[table.depth == L]
         seed = int(rows.iloc[np.argsort(rows.test_mse.to_numpy())[len(rows) // 2]].seed)
-        row = depth_fit(depth=L, seed=seed, x=x, y=y, x_test=xt, y_test=yt, beta=res["beta"],
-                        max_columns=res["max_columns"], return_fit=True)
+        row = depth_fit(depth=L, seed=seed, x=x, y=y, weights=mean_weights(len(x)), x_test=xt,
+                        y_test=yt, beta=res["beta"], max_columns=res["max_columns"],
+                        return_fit=True)
         right.plot(years, row["fit"].predict(xt), color=f"C{k}", lw=1.0,
                    label=f"L = {L}, the library of median test loss (test MSE "
                          f"{format_number(row['test_mse'], 4)})")

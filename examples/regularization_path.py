@@ -34,7 +34,7 @@ import numpy as np  # noqa: E402
 
 import gaconvex.symbolic as gs  # noqa: E402
 from gaconvex import convex_fit  # noqa: E402
-from gaconvex.plotting import format_number, plot_fit, save_figure  # noqa: E402
+from gaconvex.plotting import format_number, save_figure  # noqa: E402
 from gaconvex.solvers import lasso_path  # noqa: E402
 
 PLANTED_B = np.array([-1.2, -0.6, 0.0, 0.6, 1.2])

@@ -262,6 +262,36 @@ def test_depth_grid_rows(depths):
     assert (table.status == "optimal").all()
 
 
+@pytest.mark.slow
+def test_depth_grid_on_a_dask_cluster_matches_the_serial_grid(depths, tmp_path):
+    """``--scheduler ADDRESS``: the script's grid runs as Dask tasks on a worker process that
+    does not have examples/ on its path, and prints the same numbers as the serial run (all
+    but the timing column)."""
+    import subprocess
+
+    distributed = pytest.importorskip("distributed")
+    module, res, _ = depths
+    cluster = distributed.LocalCluster(n_workers=1, processes=True, threads_per_worker=1,
+                                       dashboard_address=None)
+    try:
+        done = subprocess.run([sys.executable, str(EXAMPLES / "depth_histograms.py"), "--smoke",
+                               "--out", str(tmp_path), "--scheduler", cluster.scheduler_address],
+                              capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    finally:
+        cluster.close()
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    def rows(text):
+        lines = text.splitlines()
+        table = [line.split()[:-1] for line in lines if line[:2].strip() in {"2", "3", "4", "5"}]
+        return table, [line for line in lines if line.startswith("full libraries")]
+
+    serial = rows(module.summary(res))
+    assert len(serial[0]) == 4 and len(serial[1]) == 1  # one row per depth, the nested line
+    assert rows(done.stdout) == serial
+    _check_pngs(tmp_path, FIGURES["depth_histograms"])
+
+
 # -- the runner ---------------------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
