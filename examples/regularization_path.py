@@ -15,15 +15,22 @@ W (y - ybar 1)||_inf (z* = 0 at and above it) down to 1e-4 beta_max by
 ``convex_fit`` builds.  Each selected feature |x - x_j| has its breakpoint at the data point
 x_j; the figure colours each coefficient path by that breakpoint.
 
-Figure ``fig4_4_regularization_path.png``: the coefficients against beta, the training and
-test mean squared error against beta, and at the beta of least test error the fitted map vs
-the planted one.
+At every eighth beta, 5 Adam trials of the same network (width 40, full batch, lr 0.05, 500
+steps, as in ``autoregression_sunspots.py``) train on the same objective: their final
+objectives are the paper's jagged estimates above the convex curve.
+
+Figure ``fig4_4_regularization_path.png``: the coefficients against beta (single features
+thin, their sums near each planted breakpoint thick, the planted alpha_p marked); the training
+objective and test mean squared error of the optimal network and of the Adam trials against
+beta; and the optimal network at the largest beta that finds every planted breakpoint vs the
+planted one.
 
 Run:  python examples/regularization_path.py [--out figures] [--smoke]
 """
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -36,6 +43,9 @@ import gaconvex.symbolic as gs  # noqa: E402
 from gaconvex import convex_fit  # noqa: E402
 from gaconvex.plotting import format_number, save_figure  # noqa: E402
 from gaconvex.solvers import lasso_path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from autoregression_sunspots import adam_trials as adam_trials_at  # noqa: E402
 
 PLANTED_B = np.array([-1.2, -0.6, 0.0, 0.6, 1.2])
 PLANTED_ALPHA = np.array([2.0, -4.0, 4.0, -4.0, 2.0])
@@ -74,10 +84,14 @@ def recovery(selected, planted=PLANTED_B) -> np.ndarray:
     return np.min(np.abs(np.asarray(planted)[:, None] - selected[None, :]), axis=1)
 
 
-def run(*, T: int = 1000, n_betas: int = 40, ratio: float = 1e-4, seed: int = 0) -> dict:
+def run(*, T: int = 1000, n_betas: int = 40, ratio: float = 1e-4, seed: int = 0,
+        adam_every: int = 8, adam_trials: int = 5, adam_steps: int = 500,
+        adam_width: int = 40) -> dict:
     """The path: betas (training beta, decreasing from beta_max), coefficients (n_betas, P),
     intercepts, training / test MSE, m*, the selected breakpoints at each beta, the beta of least
-    test error, the ConvexFit there and the recovery distances of the planted breakpoints."""
+    test error, the ConvexFit there and the recovery distances of the planted breakpoints; and
+    at every ``adam_every``-th beta below beta_max, ``adam_trials`` Adam trials of the same
+    network and objective ("adam": {path index: AdamRun})."""
     rng = np.random.default_rng(seed)
     train, test = planted_series(T, rng), planted_series(T, rng)
     x, y, xt, yt = train[:-1], train[1:], test[:-1], test[1:]
@@ -105,7 +119,10 @@ def run(*, T: int = 1000, n_betas: int = 40, ratio: float = 1e-4, seed: int = 0)
                  if np.min(np.abs(v - PLANTED_B)) > RECOVERY_TOL])
     shown = recovered if recovered is not None else int(np.argmin(test_mse))
     fit = convex_fit(x, y, arch, float(betas[shown]), sample_weight=w)
-    return dict(betas=betas, beta_max=beta_max, coefficients=Z, intercepts=xi, A=A,
+    adam = {int(k): adam_trials_at(x, y, xt, yt, float(betas[k]), trials=adam_trials,
+                                   width=adam_width, steps=adam_steps, seed=seed + int(k))
+            for k in range(1, n_betas, adam_every)} if adam_trials else {}
+    return dict(adam=adam, betas=betas, beta_max=beta_max, coefficients=Z, intercepts=xi, A=A,
                 data=(x, y, xt, yt), train_mse=train_mse, test_mse=test_mse,
                 m_star=np.array([sol.support.size for sol in path]), anchors=anchors,
                 selected=selected, distances=distances, recovered=recovered,
@@ -152,8 +169,22 @@ def figure(res: dict, path: Path) -> None:
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, fontsize=7)
 
     ax = axes[1]
-    ax.plot(betas, res["train_mse"], color="C0", lw=1.6, label="training MSE")
-    ax.plot(betas, res["test_mse"], color="C1", lw=1.6, ls="--", label="test MSE (new series)")
+    ax.plot(betas, res["objectives"], color="C0", lw=1.8,
+            label="training objective (4.3) of the optimal network")
+    ax.plot(betas, res["test_mse"], color="C1", lw=1.6, ls="--",
+            label="test MSE of the optimal network (new series)")
+    if res["adam"]:
+        ks = np.array(sorted(res["adam"]))
+        trials = res["adam"][ks[0]].result.objectives.size
+        spread = np.linspace(0.94, 1.06, trials)  # side by side at each beta
+        for k in ks:
+            run_k = res["adam"][k]
+            ax.plot(betas[k] * spread, run_k.result.objectives, "o", color="C0", ms=3.5,
+                    mfc="none")
+            ax.plot(betas[k] * spread, run_k.final_test, "x", color="C1", ms=4)
+        ax.plot([], [], "o", color="C0", ms=3.5, mfc="none",
+                label=f"Adam, {trials} trials per marked beta: training objective")
+        ax.plot([], [], "x", color="C1", ms=4, label="Adam trials: test MSE")
     ax.axhline(NOISE ** 2, color="0.4", ls=":", lw=1.0,
                label=rf"noise variance $\sigma^2$ = {format_number(NOISE ** 2)}")
     ax.axvline(beta_shown, color="k", ls="--", lw=1.0,
@@ -163,8 +194,8 @@ def figure(res: dict, path: Path) -> None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(r"$\beta$")
-    ax.set_ylabel("mean squared error of the optimal network")
-    ax.set_title("performance of the optimal network along the path", fontsize=9)
+    ax.set_ylabel("loss")
+    ax.set_title("the optimal network and Adam along the path", fontsize=9)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1, fontsize=7)
 
     ax = axes[2]
@@ -199,7 +230,8 @@ def main(argv=None) -> dict:
                         help="T = 300 and 15 betas: the same code in seconds (CI)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    res = run(T=300, n_betas=15) if args.smoke else run()
+    res = (run(T=300, n_betas=15, adam_every=7, adam_trials=2, adam_steps=40, adam_width=15)
+           if args.smoke else run())
     best, rec = res["best"], res["recovered"]
     print(f"planted breakpoints {PLANTED_B.tolist()}, T = {len(res['data'][0])}, noise "
           f"{NOISE:g}; beta_max = {res['beta_max']:.6g}")

@@ -203,6 +203,16 @@ def test_path_points_are_lasso_optima(path_run):
         assert res["objectives"][k] == pytest.approx(oracle, rel=1e-6), k
 
 
+def test_path_optimum_bounds_the_adam_trials(path_run):
+    """At each beta with Adam trials, no trial's final objective (4.3) is below the path's
+    Lasso optimum there (002 Thm 3.11), 1e-6 relative."""
+    _, res, _ = path_run
+    assert res["adam"]
+    for k, run in res["adam"].items():
+        assert np.all(run.result.objectives >= res["objectives"][k] * (1 - 1e-6)), k
+        assert np.all(run.result.history >= res["objectives"][k] * (1 - 1e-6)), k
+
+
 def test_path_recovers_the_planted_breakpoints(path_run):
     """Seeded series (T = 300 in smoke mode): some beta of the path selects, for each of the
     five planted breakpoints, a feature within 0.1 of it, and no feature farther from all of
