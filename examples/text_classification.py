@@ -41,6 +41,7 @@ Run:  python examples/text_classification.py [--out figures] [--cache DIR] [--sm
 from __future__ import annotations
 
 import argparse
+import copy
 import functools
 import hashlib
 import json
@@ -59,9 +60,11 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 import gaconvex.symbolic as gs  # noqa: E402
 from gaconvex import convex_fit  # noqa: E402
+from gaconvex._validation import GaconvexError  # noqa: E402
 from gaconvex.datasets import load_sentences  # noqa: E402
 from gaconvex.experiments import run_grid  # noqa: E402
 from gaconvex.networks import ParallelNetwork, StandardNetwork, breakpoints, training_objective  # noqa: E402
+from gaconvex.networks.training import _threads_for  # noqa: E402
 from gaconvex.plotting import format_number, label_kinks, save_figure  # noqa: E402
 
 ACTIVATION = "abs"
@@ -72,7 +75,7 @@ WIDTH = 10             # m of eq. (13)
 EPOCHS, BATCH = 100, 50
 SEEDS, DEPTHS = (0, 1, 2), (3, 4)
 SPLIT_SEED, TEST_FRACTION = 0, 0.2
-L4_COLUMNS = 100_000   # uniform sample of the L = 4 library (2N^3 columns in full)
+L4_COLUMNS = 50_000    # uniform sample of the L = 4 library (2N^3 columns in full)
 NEAR = 2e-3            # a breakpoint is "near" a point within NEAR * (range of t)
 MODEL = "all-MiniLM-L6-v2"
 
@@ -116,7 +119,8 @@ def standard_network(d: int, depth: int, m: int = WIDTH, seed: int = 0) -> Stand
     2 <= l <= L-2; W_{L-1}, b_{L-1} (1, m); alpha (m,), xi.  PyTorch's nn.Linear default
     initialization: every weight and bias of a layer with fan-in k is U(-1/sqrt(k), 1/sqrt(k))."""
     if depth < 3:
-        raise ValueError("eq. (13) is a chain of width 1 only for L >= 3")
+        raise GaconvexError(f"eq. (13) has a width-1 chain only for depth L >= 3, got {depth}; "
+                            "pass depth=3 or more.")
     gen = torch.Generator().manual_seed(seed)
     shapes = [(d, 1)] + [(1, 1)] * (depth - 3) + [(1, m)]
 
@@ -143,14 +147,12 @@ def train_standard(X, y, depth: int, seed: int, *, epochs: int = EPOCHS, batch: 
     ``batch`` (the batch's squared loss scaled by N / batch, an unbiased estimate), ``epochs``
     passes in a seeded order.  Returns (trained network, network at initialization)."""
     net = standard_network(X.shape[1], depth, m, seed)
-    initial = StandardNetwork(ACTIVATION, [W.detach().clone() for W in net.weights],
-                              [b.detach().clone() for b in net.biases], net.alpha.detach().clone(),
-                              xi=net.xi.detach().clone(), intercept=True)
+    initial = copy.deepcopy(net)
     Xt, yt = torch.as_tensor(X), torch.as_tensor(y, dtype=torch.float64)
     opt = torch.optim.Adam(net.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
     gen = torch.Generator().manual_seed(10_000 + seed)
     n = len(yt)
-    with _one_thread():
+    with _threads_for(torch.device("cpu")):  # one thread: the tensors are tiny
         for _ in range(epochs):
             for idx in torch.randperm(n, generator=gen).split(batch):
                 opt.zero_grad(set_to_none=True)
@@ -158,17 +160,6 @@ def train_standard(X, y, depth: int, seed: int, *, epochs: int = EPOCHS, batch: 
                 (loss + penalty_13(net, beta)).backward()
                 opt.step()
     return net, initial
-
-
-class _one_thread:
-    """torch on one intra-op thread (tiny tensors: threads only add overhead)."""
-
-    def __enter__(self):
-        self.previous = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self.previous)
 
 
 def projection(net: StandardNetwork, X) -> np.ndarray:

@@ -81,7 +81,7 @@ def test_loader_refuses_bad_files(tmp_path, body, message):
         load_sentences(tmp_path / "missing.csv")
 
 
-# -- the standard network (13) ------------------------------------------------------------------------
+# -- the standard network (13) ---------------------------------------------------------------------
 def _formula_13(net, X):
     """f(x) of eq. (13) written out in numpy (abs activation): the chain, then width m."""
     W = [w.detach().numpy() for w in net.weights]
@@ -147,7 +147,7 @@ def test_breakpoints_match_the_analytic_formula_l3(ex):
     np.testing.assert_allclose(found, expected, rtol=1e-9, atol=1e-9)
 
 
-# -- convex vs Adam on the projected problem -----------------------------------------------------------
+# -- convex vs Adam on the projected problem -------------------------------------------------------
 @pytest.mark.parametrize("beta", [1e-3, 0.1])
 def test_convex_objective_bounds_the_adam_network_on_the_projection_l3(ex, beta):
     """On (t_n, y_n), t = x W1 of the trained network, the 1-D deep narrow L = 3 Lasso (complete
@@ -169,7 +169,7 @@ def test_convex_objective_bounds_the_adam_network_on_the_projection_l3(ex, beta)
     assert fit.network_objective() == pytest.approx(fit.objective, rel=1e-6)
 
 
-# -- the example ---------------------------------------------------------------------------------------
+# -- the example -----------------------------------------------------------------------------------
 def test_kink_statistic_counts_against_brute_force(ex):
     rng = np.random.default_rng(0)
     t = rng.normal(size=12)
