@@ -444,8 +444,12 @@ def main(argv=None) -> None:
         client = Client(args.scheduler)
     task = functools.partial(run_one, X=X, y=labels, train=train, test=test, epochs=args.epochs,
                              l4_columns=l4_columns)
-    table = run_grid(task, {"depth": list(DEPTHS), "seed": list(seeds)}, client=client,
-                     progress=False)
+    try:
+        table = run_grid(task, {"depth": list(DEPTHS), "seed": list(seeds)}, client=client,
+                         progress=False)
+    finally:
+        if client is not None:
+            client.close()
     rows = table.to_dict("records")
     for convex in (False, True):
         print("wrote", figure_predictions(rows, labels, train, test, args.out, convex=convex))
