@@ -18,8 +18,8 @@ Figures: ``fig4_1_losses.png`` (training objective and test mean squared error o
 steps: every trial thin, their mean black with a one-standard-deviation band, the convex optimum
 and the AR(1) fits as horizontal lines), ``fig4_2_wall_time.png`` (cumulative seconds of Adam
 against the convex fit's) and ``sunspot_maps.png`` (the fitted maps x_t -> x_{t+1}).  Adam is
-full batch (one step = one epoch) with the paper's learning rate 0.05; the 20 trials run as one
-batched network, so their time per trial is the batch's time divided by 20.
+full batch (one step = one epoch) with learning rate 0.05 (the paper's SGD rate); the 20
+trials run as one batched network, so their time per trial is the batch's time divided by 20.
 
 Run:  python examples/autoregression_sunspots.py [--out figures] [--steps 1500] [--smoke]
 """
@@ -47,7 +47,7 @@ SCALE = 100.0  # sunspot numbers in hundreds
 TRAIN = (1700, 205)  # (first year t, number of pairs (x_t, x_{t+1})): the first two thirds
 TEST = (1905, 103)  # the rest of the series
 BETA = 1e-3
-LR = 0.05  # the paper's learning rate (App. E.2)
+LR = 0.05  # the learning rate of the paper's SGD trials (App. E.2)
 
 
 def sunspot_split():
