@@ -256,7 +256,7 @@ def test_architecture_names_the_wedge_family_for_d_dimensional_inputs():
     with pytest.raises(GaconvexError, match="norm must be one of"):
         gs.architecture("relu", 2, norm=1)  # deep narrow: weight decay only
     with pytest.raises(GaconvexError, match="ReLU"):
-        gs.architecture("abs", 2, dim=2)
+        gs.architecture("leaky_relu", 2, dim=2)  # (abs on R^d is the reflection-plane family)
     with pytest.raises(GaconvexError, match="depth 2"):
         gs.architecture("relu", 3, dim=2)
     with pytest.raises(GaconvexError, match="wedge_library builds"):
