@@ -192,14 +192,14 @@ def _snap_one(R: np.ndarray, w_hat: np.ndarray, k: int, n: int, affine: bool):
     if k == 0:  # d = 1 without bias: the neuron is +-1, no anchors
         return np.zeros(0, dtype=np.int64), scores[:0]
     order = np.argsort(scores, kind="stable")
+    lengths = np.linalg.norm(R, axis=1)
     chosen: list[int] = []
     basis_rows = 0
     for i in order:
-        if affine and i >= n and basis_rows == k - 1:
-            continue
-        trial = R[chosen + [i]]
-        sv = np.linalg.svd(trial / np.linalg.norm(trial, axis=1, keepdims=True),
-                           compute_uv=False)
+        if (affine and i >= n and basis_rows == k - 1) or lengths[i] == 0:
+            continue  # biased: keep a data point; a zero point defines no hyperplane
+        trial = R[chosen + [i]] / lengths[chosen + [i], None]
+        sv = np.linalg.svd(trial, compute_uv=False)
         if sv[-1] > _RANK_RTOL:
             chosen.append(int(i))
             basis_rows += i >= n
