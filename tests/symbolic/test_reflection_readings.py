@@ -129,3 +129,24 @@ def test_thm_4_5_tree_reading_has_no_violation_at_depth_6_and_7(L, n_configs):
     assert stats["tree"]["above"] == stats["tree"]["undecided"] == 0
     assert stats["tree"]["max"] == L - 2
     assert stats["chain"]["max"] >= stats["tree"]["max"]  # chains are trees
+
+
+def test_chain_bound_is_exceeded_at_depth_7_but_not_the_tree_bound():
+    """FINDING (docs/errata.md, 000 row 3): the L = 7 abs feature with anchors (404933, 126066,
+    871334, 428725, 837195, 982759) breaks at -18a1 + 10a2 + 6a3 + 4a4 - 2a5 + a6, of minimal
+    chain order 9 > 2(L - 3) = 8 but tree order 4; the lambdified feature has a kink there."""
+    import sympy as sp
+
+    from gaconvex.symbolic import architecture, breakpoints, derive
+
+    family = derive(architecture("abs", 7, midpoints=False)).families[0]
+    anchors = (404933, 126066, 871334, 428725, 837195, 982759)
+    coeffs = (-18, 10, 6, 4, -2, 1)
+    point = [b for b in breakpoints(family, anchors, max_order=12)
+             if tuple(int(b.expr.coeff(a)) for a in family.anchors) == coeffs][0]
+    assert point.order == 9
+    assert reflection_order(coeffs, reading="tree") == 4
+    fn = sp.lambdify([family.x, *family.anchors], family.expr, "numpy")
+    v = float(point.value)
+    left, at, right = fn(np.array([v - 0.5, v, v + 0.5]), *map(float, anchors))
+    assert left + right != 2 * at
