@@ -184,28 +184,34 @@ def _check_network(network, d: int):
                             f"has {d} columns; pass the data it was trained on.")
 
 
-def _snap_one(R: np.ndarray, w_hat: np.ndarray, k: int, n: int, affine: bool):
-    """Rows of R (candidates, data rows first, then basis rows) for one neuron: the k of
-    smallest |<r, w^>| that are linearly independent (biased: at most k - 1 basis rows);
-    returns (row indices sorted increasingly, their scores) or None when there are not k."""
+def _snap_one(R: np.ndarray, lengths: np.ndarray, w_hat: np.ndarray, k: int, n: int,
+              affine: bool):
+    """Rows of R (candidates, data rows first, then basis rows; ``lengths`` their norms) for
+    one neuron: the k of smallest |<r, w^>| that are linearly independent (biased: at most
+    k - 1 basis rows); returns (row indices sorted increasingly, their scores) or None when
+    there are not k.  The nearest 8 k + 8 candidates are tried first (a partial sort, O(n)),
+    all of them only when those do not suffice."""
     scores = np.abs(R @ w_hat)
     if k == 0:  # d = 1 without bias: the neuron is +-1, no anchors
         return np.zeros(0, dtype=np.int64), scores[:0]
-    order = np.argsort(scores, kind="stable")
-    lengths = np.linalg.norm(R, axis=1)
-    chosen: list[int] = []
-    basis_rows = 0
-    for i in order:
-        if (affine and i >= n and basis_rows == k - 1) or lengths[i] == 0:
-            continue  # biased: keep a data point; a zero point defines no hyperplane
-        trial = R[chosen + [i]] / lengths[chosen + [i], None]
-        sv = np.linalg.svd(trial, compute_uv=False)
-        if sv[-1] > _RANK_RTOL:
-            chosen.append(int(i))
-            basis_rows += i >= n
-            if len(chosen) == k:
-                chosen.sort()
-                return np.array(chosen), scores[chosen]
+    near = min(len(R), 8 * k + 8)
+    first = np.argpartition(scores, near - 1)[:near] if near < len(R) else np.arange(len(R))
+    for pool in (first, np.arange(len(R))):
+        order = pool[np.argsort(scores[pool], kind="stable")]
+        chosen: list[int] = []
+        basis_rows = 0
+        for i in order:
+            if (affine and i >= n and basis_rows == k - 1) or lengths[i] == 0:
+                continue  # biased: keep a data point; a zero point defines no hyperplane
+            trial = R[chosen + [i]] / lengths[chosen + [i], None]
+            if np.linalg.svd(trial, compute_uv=False)[-1] > _RANK_RTOL:
+                chosen.append(int(i))
+                basis_rows += i >= n
+                if len(chosen) == k:
+                    chosen.sort()
+                    return np.array(chosen), scores[chosen]
+        if len(pool) == len(R):
+            break
     return None
 
 
@@ -278,13 +284,14 @@ def polish(network, X, y, beta, *, norm: int = 1, bias: bool | None = None,
     rows = np.vstack([X, np.eye(d)]) if augment else X
     R = np.hstack([rows, np.r_[np.ones(n), np.zeros(len(rows) - n)][:, None]]) if bias else rows
     W_hat = np.column_stack([W_old, b_old]) if bias else W_old
+    lengths = np.linalg.norm(R, axis=1)
     k = family.n_anchors
     subsets, sources, snapped = [], [], []
     for j in range(len(W_old)):
         if not np.any(W_old[j]):
             snapped.append((j, None))
             continue
-        found = _snap_one(R, W_hat[j], k, n, bias)
+        found = _snap_one(R, lengths, W_hat[j], k, n, bias)
         if found is None:
             raise GaconvexError(
                 f"unit {j}: fewer than {k} linearly independent training points; the data have "

@@ -130,6 +130,24 @@ def test_polishing_the_exact_optimum_changes_nothing(rng, d, bias, p):
                                rtol=1e-5, atol=1e-5)
 
 
+def test_polishing_depends_on_directions_only(rng):
+    """Positive rescaling of a unit, (w, b, alpha) -> (c w, c b, alpha / c), keeps its function
+    and its hyperplane: the snapped neurons and the polished objective are unchanged, and so
+    is polishing under a permutation of the units."""
+    X, y = rng.standard_normal((10, 3)), rng.standard_normal(10)
+    net = _random_network(3, True, m=6, seed=5)
+    c = torch.as_tensor(rng.uniform(0.2, 5.0, 6))
+    scaled = net.rescale_units(1 / c, layer_scales=c[:, None])
+    permuted = net.units([5, 4, 3, 2, 1, 0])
+    base = polish(net, X, y, BETA, optimum=False)
+    for other, order in ((polish(scaled, X, y, BETA, optimum=False), range(6)),
+                         (polish(permuted, X, y, BETA, optimum=False), range(5, -1, -1))):
+        np.testing.assert_allclose(other.objective_after, base.objective_after, rtol=1e-8)
+        for s, j in zip(other.snapped, order):
+            assert s.anchor_index == base.snapped[j].anchor_index
+            np.testing.assert_allclose(s.weight, base.snapped[j].weight, rtol=1e-12)
+
+
 def test_classification_loss_refit_is_the_logistic_lasso_optimum(rng):
     """loss="logistic" on labels +-1: the refit == cvxpy's logistic Lasso on the snapped
     dictionary (rtol 1e-6) and the polished network's logistic training objective equals it."""
