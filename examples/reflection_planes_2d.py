@@ -40,7 +40,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 import gaconvex.symbolic as gs  # noqa: E402
 from gaconvex import convex_fit  # noqa: E402
-from gaconvex.networks import ParallelNetwork, breakpoints, reconstruct, train_nonconvex  # noqa: E402
+from gaconvex.networks import (ParallelNetwork, breakpoints, reconstruct,  # noqa: E402
+                               train_nonconvex)
 from gaconvex.plotting import format_number, name_kinks, plot_fit, save_figure  # noqa: E402
 from gaconvex.symbolic.reflections import reflection_order  # noqa: E402
 
@@ -159,7 +160,8 @@ def slice_network(net: ParallelNetwork) -> ParallelNetwork:
     b = [c.detach().numpy() for c in net.biases]
     units = [[(W[0][i, :1], b[0][i])] + [(W[l][i], b[l][i]) for l in range(1, len(W))]
              for i in range(net.n_units)]
-    return ParallelNetwork.from_units(units, net.alpha.detach().numpy(), "abs", xi=float(net.xi.detach()))
+    return ParallelNetwork.from_units(units, net.alpha.detach().numpy(), "abs",
+                                      xi=float(net.xi.detach()))
 
 
 def train(L: int, fit, sol, x, y, steps: int, width: int, seed: int = 0):
@@ -228,7 +230,8 @@ def figure_3(out: Path, steps: int, width: int, resolution: int) -> None:
         lo, hi = extent[:2]
         found = [k.position for k in kinks]
         lasso = lambda g, D=fit.dictionary, s=sol: D.evaluate(g) @ s.z + s.xi  # noqa: E731
-        adam = lambda g, net=net: net(np.column_stack([g, np.zeros_like(g)])).detach().numpy()  # noqa: E731
+        def adam(g, net=net):
+            return net(np.column_stack([g, np.zeros_like(g)])).detach().numpy()
         plot_fit(x, y, {"minimum-norm Lasso (1-D)": lasso, "Adam-trained network": adam},
                  breakpoints=name_kinks(found, x, tol=LABEL_TOL), ax=ax, x_range=(lo, hi),
                  title=f"{L} layers: slice $x_2 = 0$", xlabel="$x_1$", ylabel="$f(x_1, 0)$")

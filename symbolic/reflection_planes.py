@@ -1,4 +1,4 @@
-"""Deep narrow abs networks on R^d: reflection-plane features ("Black Boxes and Looking Glasses", 000).
+"""Deep narrow abs networks on R^d: reflection-plane features (000, Black Boxes and Looking Glasses).
 
 The one formula of every d-dimensional feature of this family (000 Thm 4.1, Thm 4.3 corrected,
 Remark E.1; seed-000-spec Sec. 3.2-3.4).  A column is a rescaled unit chain (||W||_1 = 1, inner
@@ -11,7 +11,7 @@ orthogonal to:
     L = 2 (Remark E.1, eq. (43)):  f(x) = |(x - x') W|,
     L = 3 (Thm 4.1, eqs. (9), (33)):
         f(x) = | |(x - x') W| - |(x_j0 - x') W| |
-             = | Vol(x - x', Delta_1, ..) - Vol(x_j0 - x', Delta_1, ..) | / ||Delta_1 x .. x Delta_{d-1}||_1
+             = | Vol(x - x', Delta_1, ..) - Vol(x_j0 - x', Delta_1, ..) | / ||cross(Delta)||_1
              = min(|(x - x_j0) W|, |(x - (2x' - x_j0)) W|)                         (10c)
              = r(w) Dist(x, H(x_j0, w) u H(2x' - x_j0, w)),   r(w) = ||w||_2 / ||w||_1,
 
@@ -86,7 +86,8 @@ class ReflectionPlane:
     def line_2d(self, t) -> np.ndarray:
         """Points p + t w_perp (len(t), 2) of a line in the plane (d = 2), for plotting."""
         if len(self.normal) != 2:
-            raise GaconvexError(f"line_2d draws planes of R^2; this one lies in R^{len(self.normal)}.")
+            raise GaconvexError(f"line_2d draws planes of R^2; this one lies in "
+                                f"R^{len(self.normal)}.")
         n = np.asarray(self.normal, dtype=np.float64)
         along = np.array([-n[1], n[0]]) / np.linalg.norm(n)
         return self.point + np.asarray(t, dtype=np.float64)[:, None] * along
@@ -262,7 +263,8 @@ class ReflectionPlaneFamily:
 
     def __str__(self) -> str:
         if self.depth == 2:
-            return f"{self.architecture} [data planes]: f(x) = |(x - x') W|, W = cross(Delta) / ||.||_1"
+            return (f"{self.architecture} [data planes]: f(x) = |(x - x') W|, "
+                    "W = cross(Delta) / ||cross(Delta)||_1")
         return (f"{self.architecture} [reflection planes]: f(x) = ||(x - x') W| - |(x_j0 - x') W||"
                 " = min(|(x - x_j0) W|, |(x - R(x_j0, x')) W|)")
 

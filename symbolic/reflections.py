@@ -21,13 +21,13 @@ Two readings of "order" (``reading=``), both from the definition of 000 Sec. 1 /
   T_0 = the generators and T_k = T_{k-1} u {R(a, b) = 2b - a : a, b in T_{k-1}}, the tree order
   of p is the least k with p in T_k, i.e. the least height of a binary reflection tree with
   generator leaves: ord(g) = 0 and ord(R(a, b)) = 1 + max(ord(a), ord(b)), minimized over all
-  trees for p.  Chains are trees, so tree order <= chain order; a chain of length k may fold
-  into a tree of height about log2(k + 1).  Parity and the affine sum are kept by both
+  trees for p.  Chains are trees, so tree order <= chain order (e.g. the chain-order-7 point
+  10a1 - 6a2 - 2a3 - 2a4 + a5 has tree order 4).  Parity and the affine sum are kept by both
   readings, so midpoints and generalized reflections have no order in either.  The tree search
-  materializes T_0..T_m while |T_{m-1}|^2 <= ``_TREE_PAIRS`` (m = 3 for up to 6 generators) and
-  decides T_{m+1} by p = 2b - a with a = p (mod 2) in T_m and b = (p + a)/2 in T_m: exact up to
-  order m + 1 (:func:`tree_search_limit`); above it :func:`tree_order_bounds` gives bounds (the
-  chain order is an upper bound).
+  materializes T_0..T_m while |T_{m-1}|^2 n <= ``_TREE_ENTRIES`` (n generators; m = 3 up to
+  n = 6) and decides T_{m+1} by p = 2b - a with a = p (mod 2) in T_m and b = (p + a)/2 in T_m:
+  exact up to order m + 1 (:func:`tree_search_limit`); above it :func:`tree_order_bounds`
+  gives bounds (the minimal chain, folded into a tree, is an upper bound).
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ __all__ = ["reflect", "reflection_order", "reflection_construction", "format_con
 DEFAULT_MAX_ORDER = 8
 #: The two readings of a reflection's order (module doc).
 READINGS = ("chain", "tree")
-_TREE_PAIRS = 4_000_000  # largest |T_(m-1)|^2 of pairs reflected to materialize T_m
+_TREE_ENTRIES = 12_000_000  # largest |T_(m-1)|^2 n coefficients reflected to materialize T_m
 
 
 class _OrderSearch:
@@ -111,7 +111,7 @@ class _TreeLevels:
         self.points, self.parents, self.level = points, np.full((len(gens), 2), -1), [0] * len(gens)
         self.depth, self.memo = 0, {}
         self.complete = False  # True when a level adds nothing: T_m is then all reflections
-        while len(self.points) ** 2 <= _TREE_PAIRS and not self.complete:
+        while len(self.points) ** 2 * self.n <= _TREE_ENTRIES and not self.complete:
             self.complete = not self._grow()
         self._index()
 
@@ -203,10 +203,11 @@ def tree_search_limit(n_generators: int) -> int:
 
 
 def tree_order_bounds(coeffs, generators=None, max_order: int = DEFAULT_MAX_ORDER):
-    """(lower, upper) bounds of the tree order of the point ``coeffs``: equal when exact; upper
-    is the chain order (None if none <= max_order) when the point is above
-    :func:`tree_search_limit`; (None, None) for a point of no order (non-integral, wrong
-    parity or coefficient sum)."""
+    """(lower, upper) bounds of the tree order of the point ``coeffs``: equal when exact.  Above
+    :func:`tree_search_limit` the lower bound is that limit + 1 and the upper bound the height
+    of the point's minimal chain folded into a tree (each intermediate point replaced by its
+    exact tree where that is lower; None without a chain of order <= max_order); (None, None)
+    for a point of no order (non-integral, wrong parity or coefficient sum)."""
     p = _integer_vector(coeffs)
     if p is None or not p:
         return None, None
@@ -220,9 +221,35 @@ def tree_order_bounds(coeffs, generators=None, max_order: int = DEFAULT_MAX_ORDE
         return found[0], found[0]
     if _tree(gens).complete:
         return None, None
-    chain = search.minimal(p, max_order)
-    lower = _tree(gens).depth + 2
-    return lower, None if chain is None else chain[0]
+    folded = _folded_chain(p, gens, max_order)
+    return _tree(gens).depth + 2, None if folded is None else folded[0]
+
+
+def _folded_chain(p, gens, max_order):
+    """(height, tree construction) from p's minimal chain with every intermediate point
+    replaced by its exact tree when that is lower: ord(p_k) <= 1 + ord(p_(k-1)) along the chain,
+    and = the exact tree order where the search decides it.  None without a chain."""
+    chain = _search(gens).minimal(p, max_order)
+    if chain is None:
+        return None
+    tree = _tree(gens)
+
+    def fold(c):
+        if isinstance(c, int):
+            return 0, c, np.asarray(gens[c], dtype=np.int64)
+        kind, first, second = c
+        inner, g = (first, second) if kind == "R" else (second, first)
+        height, built, point = fold(inner)
+        gen = np.asarray(gens[g], dtype=np.int64)
+        point = 2 * gen - point if kind == "R" else 2 * point - gen
+        best = (height + 1, ("T", built, g) if kind == "R" else ("T", g, built))
+        exact = tree.minimal(tuple(int(v) for v in point))
+        if exact is not None and exact[0] < best[0]:
+            best = exact
+        return best[0], best[1], point
+
+    height, construction, _ = fold(chain[1])
+    return height, construction
 
 
 def _integer_vector(coeffs):
@@ -267,9 +294,7 @@ def reflection_construction(coeffs, generators=None, max_order: int = DEFAULT_MA
     if lower is None or lower != upper or lower > max_order:
         return None
     found = _tree(gens).minimal(p)
-    if found is not None:
-        return found
-    return upper, _search(gens).minimal(p, max_order)[1]  # the chain is a tree of that height
+    return found if found is not None else _folded_chain(p, gens, max_order)
 
 
 def reflection_order(coeffs, generators=None, max_order: int = DEFAULT_MAX_ORDER,
