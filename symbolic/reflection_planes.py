@@ -1,4 +1,7 @@
-"""Deep narrow abs networks on R^d: reflection-plane features (000, Black Boxes and Looking Glasses).
+"""Deep narrow abs networks on R^d and their reflection-plane features (000, "Black Boxes").
+
+Paper: "Black Boxes and Looking Glasses: Multilevel Symmetries, Reflection Planes, and Convex
+Optimization in Deep Networks" (Zeger & Pilanci).
 
 The one formula of every d-dimensional feature of this family (000 Thm 4.1, Thm 4.3 corrected,
 Remark E.1; seed-000-spec Sec. 3.2-3.4).  A column is a rescaled unit chain (||W||_1 = 1, inner
