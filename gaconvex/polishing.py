@@ -160,6 +160,32 @@ class PolishReport:
         lines += [f"  {s}" for s in self.snapped]
         return "\n".join(lines)
 
+    def plot(self, axes=None):
+        """For d = 2: the decision maps sign f(x) of the original and of the polished network
+        (:func:`gaconvex.plotting.plot_decision_map`), the polished one with the breaklines of
+        its active neurons (each through its anchors); returns the two axes."""
+        import matplotlib.pyplot as plt
+        import torch
+
+        from .plotting import format_number, neuron_lines, plot_decision_map
+
+        X, y = self.dictionary.X, self.problem.y
+        if X.shape[1] != 2:
+            raise GaconvexError(f"PolishReport.plot draws decision maps on R^2; these data are "
+                                f"{X.shape[1]}-dimensional. Use summary() instead.")
+        if axes is None:
+            _, axes = plt.subplots(1, 2, figsize=(9.5, 5.0))
+        for ax, net, name, value, lines in (
+                (axes[0], self.original, "before polishing", self.objective_before, ()),
+                (axes[1], self.network, "after polishing", self.objective_after,
+                 neuron_lines(self.network))):
+            def predict(P, net=net):
+                with torch.no_grad():
+                    return net(torch.as_tensor(P)).cpu().numpy()
+            plot_decision_map(predict, X, y, ax=ax, breaklines=lines,
+                              title=f"{name}: J = {format_number(value, 5)}")
+        return axes
+
 
 def _check_network(network, d: int):
     from .networks import ParallelNetwork

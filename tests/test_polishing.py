@@ -213,6 +213,33 @@ def test_dead_units_are_dropped_and_rank_deficient_data_need_the_augmentation(rn
         polish(net, X, y, BETA, norm=2)
 
 
+def test_report_plot_draws_both_decision_maps(rng, tmp_path):
+    """PolishReport.plot (d = 2): two decision maps, the polished one with the breaklines of
+    its active neurons, each through its anchors (two data points, or one and parallel to an
+    e_k); d = 3 is refused."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gaconvex.plotting import save_figure
+
+    X, y = rng.standard_normal((10, 2)), np.sign(rng.standard_normal(10))
+    rep = polish(_random_network(2, True, seed=6), X, y, BETA, optimum=False)
+    axes = rep.plot()
+    assert len(axes) == 2 and "after polishing" in axes[1].get_title()
+    path = save_figure(axes[0].figure, tmp_path / "polish.png")
+    assert path.stat().st_size > 10_000
+    W = rep.network.weights[0].detach().numpy()[:, :, 0]
+    b = rep.network.biases[0].detach().numpy()[:, 0, 0]
+    on_line = np.sum(np.abs(X @ W.T + b) < 1e-10, axis=0) + np.sum(np.abs(W) < 1e-12, axis=1)
+    assert np.all(on_line >= 2)  # through 2 points, or 1 point and parallel to e_k (p = 1)
+    X3 = rng.standard_normal((10, 3))
+    with pytest.raises(GaconvexError, match="R\\^2"):
+        polish(_random_network(3, True), X3, y, BETA, optimum=False).plot()
+    plt.close("all")
+
+
 def test_bad_input_is_refused_with_the_fix(rng):
     X, y = rng.standard_normal((6, 2)), rng.standard_normal(6)
     net = _random_network(2, True)
