@@ -33,16 +33,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import GaconvexError
-from ._polish import free_coefficients
+from ._compensated import compensated_residual
+from ._polish import free_coefficients, refine_on_support
 from .problem import LassoProblem
 from .solution import LassoSolution
 
 __all__ = ["ActiveSetLasso", "solve_working_set", "lasso_path", "continuation"]
 
 
-#: Relative precision of the extended-precision residual sums (float64 where numpy has no
-#: wider type): the residual's error is about eps (||rho|| + EXTENDED ||b||).
-EXTENDED = float(np.finfo(np.longdouble).eps / np.finfo(np.float64).eps)
+#: Relative precision of the residual sums in ``precise`` mode: the residual's error is below
+#: eps (||rho|| + EXTENDED ||b||).  The compensated sums (Dot2) give about N^2 eps in place of
+#: EXTENDED; 2^-11 (the x86 long double's eps over float64's) is a conservative bound.
+EXTENDED = 2.0 ** -11
 
 
 def _triangular(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.ndarray:
@@ -167,7 +169,7 @@ class ActiveSetLasso:
 
     def noise(self, rho_norm: float) -> np.ndarray:
         """Rounding level of the correlations M_j^T rho: rho = M_T z - b is computed with an
-        error of about eps (||rho|| + ||b||), or eps (||rho|| + EXTENDED ||b||) in extended
+        error of about eps (||rho|| + ||b||), or eps (||rho|| + EXTENDED ||b||) in doubled
         precision, so |M_j^T rho| is known to ``rounding_level`` of that; an 'excess' over beta
         below it is no violation (at a small beta, pivoting on it cycles)."""
         factor = EXTENDED if self.precise else 1.0
@@ -185,15 +187,14 @@ class ActiveSetLasso:
         return self._residual_of(self.zT)
 
     def _residual_of(self, zT: np.ndarray) -> np.ndarray:
-        """M_T z - b; in ``precise`` mode summed in extended precision (near interpolation, at a
-        small beta, rho is many orders below b and a float64 sum buries it in rounding)."""
+        """M_T z - b; in ``precise`` mode summed in doubled precision (compensated Dot2: near
+        interpolation, at a small beta, rho is many orders below b and a float64 sum buries it
+        in rounding)."""
         if not self.T:
             return -self.b
         if not self.precise:
             return self.Q @ (self.R @ zT) - self.b
-        ext = np.longdouble
-        rho = self.M[:, self.T].astype(ext) @ zT.astype(ext) - self.b.astype(ext)
-        return rho.astype(np.float64)
+        return compensated_residual(self.M, self.T, zT, self.b)
 
     # -- the QP on the active set with fixed signs ------------------------------------------
     def _signed_optimum(self, beta: float) -> np.ndarray:
@@ -283,10 +284,12 @@ class ActiveSetLasso:
         (smallest index enters and leaves) until a step makes progress, which rules out
         cycling; a pivot that cannot descend (a tie |alpha^T theta| = 1 that rounding reads as
         a violation, or one that rounding turns into an ascent) is undone and its column
-        barred until the next call.
+        barred until the next call, and so is a column whose own coefficient turns against its
+        sign at once after it entered (in exact arithmetic a violator enters with the sign that
+        descends; near interpolation rounding can say otherwise, and re-entering it cycles).
         """
         max_steps = max_steps or 50 * (self.s + 10)
-        start, bland = self.steps, False
+        start, bland, entered = self.steps, False, None
         barred = np.zeros(self.s, dtype=bool)
         while self.steps - start < max_steps:
             self.steps += 1
@@ -297,11 +300,16 @@ class ActiveSetLasso:
                     delta = target - self.zT
                     with np.errstate(divide="ignore", invalid="ignore"):
                         t = np.where(delta[flips] != 0, -self.zT[flips] / delta[flips], 0.0)
-                    k = flips[int(np.argmin(t))]
+                    k = int(flips[int(np.argmin(t))])
                     self.zT = self.zT + float(np.clip(t.min(), 0.0, 1.0)) * delta
-                    self._drop(int(k))
+                    if entered is not None and self.T[k] == entered and t.min() <= 0:
+                        barred[entered] = True  # it entered against its own sign: its
+                        # violation is below what the factorization resolves (else it cycles)
+                    self._drop(k)
+                    entered = None
                     continue
                 self.zT = target
+            entered = None
             rho = self.residual()
             correlations = self.M.T @ rho
             correlations[self.T] = 0.0
@@ -313,7 +321,7 @@ class ActiveSetLasso:
             j = int(violating[0]) if bland else int(violating[np.argmax(np.abs(correlations[violating]))])
             sign = -float(np.sign(correlations[j]))
             if self._insert(j, sign):
-                bland = False
+                bland, entered = False, j
                 continue
             before, snapshot = self.objective(beta), self._state()
             tau, excess = self._pivot(j, sign, bland)
@@ -463,11 +471,12 @@ class _WorkingSet:
         return "max_iter", max_iter
 
     def _prune(self, c: np.ndarray, beta: float) -> None:
-        """Keep the working set at most ~3 times the active set: drop the held columns that are
-        inactive and least correlated (they may come back if they violate later)."""
+        """Keep the working set at most ~6 times the active set: when it grows past that, drop
+        the held columns that are inactive and least correlated down to ~3 times (they may
+        come back if they violate later; the slack keeps the copies of the held columns rare)."""
         inner, members = self.inner, np.asarray(self.members, dtype=np.intp)
         limit = 3 * len(inner.T) + 2 * self.initial_size
-        if members.size <= limit:
+        if members.size <= 2 * limit:
             return
         score = np.abs(c[members]) / beta
         score[inner.T] = np.inf
@@ -484,6 +493,8 @@ class _WorkingSet:
         if self.members:
             z[np.asarray(self.members)] = self.inner.z
         xi, omega = free_coefficients(problem, z)
+        if self.inner.precise:  # near interpolation: the certificate's columns, not ours
+            z, xi, omega = refine_on_support(problem, z, xi, omega)
         fitted = problem.fitted(z, xi, omega)
         return LassoSolution(z=z, xi=xi, omega=omega, objective=problem.objective(z, xi, omega),
                              fitted=fitted, dual=problem.datafit.gradient(fitted - problem.y),

@@ -196,3 +196,47 @@ def test_time_limit_and_progress_report(capsys):
     solve(LassoProblem.from_dictionary(D, y, 1e-2), "working_set", verbose=True)
     err = capsys.readouterr().err
     assert "working set" in err and "rel. gap" in err
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), scale=st.floats(1e-6, 1e6), gap=st.floats(1e-14, 1e-3))
+def test_compensated_residual_is_exact_to_rounding(seed, scale, gap):
+    """Dot2 (Ogita-Rump-Oishi): M[:, T] z - b with b = M[:, T] z + a tiny part is exact to one
+    rounding of the result plus gamma_n^2 of the terms' size, where a float64 sum loses the tiny
+    part's digits (its error is a million times larger); oracle: the exact rational sum."""
+    from fractions import Fraction
+
+    from gaconvex.solvers._compensated import compensated_residual
+
+    rng = np.random.default_rng(seed)
+    M = np.asfortranarray(rng.standard_normal((12, 9)) * scale)
+    cols, z = [4, 0, 7, 2, 8], rng.standard_normal(5)
+    b = M[:, cols] @ z + gap * scale * rng.standard_normal(12)
+    exact = np.array([float(sum(Fraction(M[i, c]) * Fraction(w) for c, w in zip(cols, z))
+                            - Fraction(b[i])) for i in range(12)])
+    got = compensated_residual(M, cols, z, b)
+    eps, terms = np.finfo(float).eps, len(cols) + 1  # Dot2's bound (ORO 2005, Prop. 5.5):
+    gamma = terms * eps / (1 - terms * eps)  # eps |r| + gamma_n^2 sum |terms|
+    size = np.abs(M[:, cols]) @ np.abs(z) + np.abs(b)
+    assert np.all(np.abs(got - exact) <= eps * np.abs(exact) + gamma**2 * size)
+    assert np.all(np.abs(got - exact) <= 1e-6 * np.abs(M[:, cols] @ z - b - exact) + gamma**2 * size)
+
+
+def test_near_interpolation_on_real_tied_data_stops_at_the_exact_optimum():
+    """The yearly sunspots (x_t -> x_{t+1}, 1900-1949: tied inputs, raw units) with abs L = 3 at
+    beta = 1e-3 lie near interpolation (beta_t ~ 1e-9 of beta_max): the working set ends where
+    the remaining violations are below rounding ('precision_limited') and the active set bars
+    columns that rounding makes enter against their own sign (they cycled before).  The
+    objective must still equal cvxpy + Clarabel's to 1e-6 and the certificate must hold."""
+    from gaconvex import convex_fit
+    from gaconvex.datasets import sunspot_autoregression
+
+    x, y = sunspot_autoregression(1900, 50)
+    assert len(np.unique(x)) < len(x)  # ties
+    fit = convex_fit(x, y, gs.architecture("abs", 3), 1e-3, storage="structured")
+    ref = convex_fit(x, y, gs.architecture("abs", 3), 1e-3, solver="reference", certify=False)
+    assert fit.solution.status == "optimal"
+    assert fit.solution.info["precision_limited"]
+    assert fit.objective == pytest.approx(ref.objective, rel=1e-6)
+    assert fit.objective <= ref.objective * (1 + 1e-9)
+    assert fit.certificate.lasso.ok(1e-6), fit.certificate.summary()
