@@ -246,7 +246,8 @@ class ActiveSetLasso:
         which keeps the fit and lowers the penalty (|alpha^T theta| > 1 for a violator), until
         an active coefficient reaches 0; swap it for j.  Ties of the ratio test go to the
         smallest column index under Bland's rule.  Returns tau (0: a degenerate pivot) and the
-        excess |alpha^T theta| - 1 (<= 0: a tie, no descent)."""
+        excess |alpha^T theta| - 1 (<= 0: a tie, no descent; -inf: j stayed numerically
+        dependent after the swap, so the state is inconsistent and must be undone)."""
         alpha = _triangular(self.R, self.Q.T @ self.M[:, j])
         rate = sign * alpha  # d z_T / d tau
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -261,8 +262,8 @@ class ActiveSetLasso:
         excess = abs(float(alpha @ self.theta)) - 1.0  # the penalty falls at rate beta * excess
         self.zT = self.zT - tau * rate
         self._drop(k)
-        if not self._insert(j, sign):  # dropping k made j independent; numerically it failed
-            raise GaconvexError("active-set pivot could not insert a dependent column.")
+        if not self._insert(j, sign):  # dropping k made j independent in exact arithmetic,
+            return tau, -np.inf  # but not to the factorization's rcond: the caller undoes it
         self.zT[-1] = sign * tau
         return tau, excess
 
@@ -325,9 +326,13 @@ class ActiveSetLasso:
                 continue
             before, snapshot = self.objective(beta), self._state()
             tau, excess = self._pivot(j, sign, bland)
-            worse = self.objective(beta) > before * (1 + 64 * np.finfo(float).eps)
-            if excess <= 1e-12 or worse:  # a tie |alpha^T theta| = 1 read as a violation by
-                self._restore(snapshot)  # rounding, or rounding that made the pivot ascend
+            rounding = 64 * np.finfo(float).eps * before
+            worse = self.objective(beta) > before + rounding
+            unseen = tau > 0 and beta * tau * excess <= rounding  # the penalty's fall is below
+            if excess <= 1e-12 or worse or unseen:  # rounding: a tie |alpha^T theta| = 1 read
+                self._restore(snapshot)  # as a violation (near-copies swap back and forth),
+                # rounding that made the pivot ascend, or a swap the factorization could not
+                # resolve
                 barred[j] = True
                 continue
             bland = tau <= 1e-9 * max(1.0, float(np.abs(self.zT).max(initial=0.0)))

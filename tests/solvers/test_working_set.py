@@ -240,3 +240,25 @@ def test_near_interpolation_on_real_tied_data_stops_at_the_exact_optimum():
     assert fit.objective == pytest.approx(ref.objective, rel=1e-6)
     assert fit.objective <= ref.objective * (1 + 1e-9)
     assert fit.certificate.lasso.ok(1e-6), fit.certificate.summary()
+
+
+@pytest.mark.slow
+def test_near_copy_columns_at_small_beta_do_not_cycle():
+    """A real case that broke the active set: 96 sentence embeddings projected on a trained
+    network's first-layer weight (examples/text_classification.py, 120-sentence smoke subset,
+    L = 3, seed 0, 15 epochs; +-1 labels), abs L = 3 at beta = 1e-7.  Two near-copy ramps
+    swapped back and forth with a penalty gain below rounding, and a pivot's swap failed the
+    QR insert ('could not insert a dependent column').  Both must now end at the optimum:
+    cvxpy + Clarabel's value to 1e-6 (ours may be lower: Clarabel stops early)."""
+    from pathlib import Path
+
+    from gaconvex import convex_fit
+
+    data = np.load(Path(__file__).with_name("data") / "projected_sentences.npz")
+    t, y = data["t"], data["y"]
+    fit = convex_fit(t, y, gs.architecture("abs", 3), 1e-7, certify=False)
+    assert fit.solution.status == "optimal"
+    D = fit.dictionary
+    oracle = cvxpy_lasso_value(D.to_dense(), fit.problem.y, fit.problem.beta_t)
+    assert fit.objective <= oracle * (1 + 1e-6)
+    assert fit.objective >= oracle * (1 - 1e-4)
