@@ -218,6 +218,11 @@ class DaskColumns:
             start += len(block)
         return pieces
 
+    def __reduce__(self):
+        """Pickled (and deep-copied) as the local matrix-free store: the columns are metadata,
+        so a fitted model saved from a cluster loads and predicts without one."""
+        return _local_store, (self.local,)
+
     @property
     def shape(self) -> tuple[int, int]:
         return self.local.shape
@@ -315,6 +320,11 @@ class DaskColumns:
     def __repr__(self) -> str:
         return (f"DaskColumns({self.kind}, shape={self.shape}, {len(self.shards)} shards on "
                 f"{len(self.client.scheduler_info()['workers'])} workers)")
+
+
+def _local_store(local):
+    """The unpickling of a :class:`DaskColumns`: its local store (see ``__reduce__``)."""
+    return local
 
 
 def distribute(dictionary, client, *, n_shards: int | None = None, retries: int = 1):

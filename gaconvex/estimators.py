@@ -109,11 +109,18 @@ class _ConvexNet(BaseEstimator):
     max_columns : sample the library uniformly when it has more columns (002 Sec. 4).
     storage : how the dictionary holds its columns ("dense", "kernels", "structured").
     random_state : int, numpy Generator / RandomState or None; seeds the sampled library.
+    client : None, a scheduler address (str, e.g. "tcp://10.0.0.5:8786") or a
+        ``distributed.Client``: the dictionary's column shards live on the cluster's workers
+        and the solver's correlation passes run there (:func:`gaconvex.distributed.distribute`;
+        needs storage="structured" or "kernels").  An address is connected for each ``fit``
+        and closed after it; unlike a live Client it survives ``clone`` (GridSearchCV).  The
+        fitted model never needs the cluster again: it pickles as a local one (a live Client
+        is left out, loading as None).
     """
 
     def __init__(self, architecture=None, *, activation="relu", depth=2, family=None,
                  beta=1e-2, loss=None, tau=0.5, solver="auto", max_columns=None,
-                 storage="dense", random_state=None):
+                 storage="dense", random_state=None, client=None):
         self.architecture = architecture
         self.activation = activation
         self.depth = depth
@@ -125,6 +132,7 @@ class _ConvexNet(BaseEstimator):
         self.max_columns = max_columns
         self.storage = storage
         self.random_state = random_state
+        self.client = client
 
     # -- pieces of fit ----------------------------------------------------------------------------
     def _build_architecture(self, dim: int):
@@ -162,9 +170,18 @@ class _ConvexNet(BaseEstimator):
     def _convex_fit(self, X, y, sample_weight, loss, arch, seed):
         from .fit import convex_fit
 
-        return convex_fit(X, y, arch, self.beta, loss=loss, tau=self.tau,
-                          sample_weight=sample_weight, solver=self.solver,
-                          max_columns=self.max_columns, seed=seed, storage=self.storage)
+        def run(client):
+            return convex_fit(X, y, arch, self.beta, loss=loss, tau=self.tau,
+                              sample_weight=sample_weight, solver=self.solver,
+                              max_columns=self.max_columns, seed=seed, storage=self.storage,
+                              client=client)
+
+        if not isinstance(self.client, str):
+            return run(self.client)
+        from distributed import Client
+
+        with Client(self.client, set_as_default=False) as client:
+            return run(client)
 
     def _validate_fit_data(self, X, y, sample_weight, *, y_numeric: bool):
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=y_numeric,
@@ -212,6 +229,14 @@ class _ConvexNet(BaseEstimator):
         if isinstance(self.fit_, tuple):
             return tuple(f.features() for f in self.fit_)
         return self.fit_.features()
+
+    def __getstate__(self):
+        """A live ``client`` is left out of the pickle (it holds sockets and event-loop tasks;
+        the fitted model needs no cluster): it loads as ``client=None``."""
+        state = super().__getstate__()
+        if self.client is not None and not isinstance(self.client, str):
+            state = dict(state, client=None)
+        return state
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

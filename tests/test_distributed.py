@@ -186,6 +186,35 @@ def _grid_fn():
     return functools.partial(convex_fit_task, x, y)
 
 
+@pytest.mark.parametrize("by_address", [False, True])
+def test_estimator_client_fits_on_the_cluster_and_pickles_without_it(client, by_address):
+    """ConvexNetRegressor(client=...) (a live Client or the scheduler's address): the same
+    coefficients as the local estimator, the passes ran on the workers, and the fitted model
+    pickles to a local one that predicts identically (no cluster needed after fit)."""
+    import pickle
+
+    from sklearn.base import clone
+
+    from gaconvex import ConvexNetRegressor
+
+    x, y = _data(20, seed=9)
+    X = x.reshape(-1, 1)
+    local = ConvexNetRegressor(activation="abs", depth=3, beta=1e-3, storage="structured").fit(X, y)
+    remote = ConvexNetRegressor(activation="abs", depth=3, beta=1e-3, storage="structured",
+                                client=client.scheduler.address if by_address else client)
+    if by_address:
+        remote = clone(remote)  # an address survives clone (GridSearchCV)
+    with distributed.get_task_stream(client=client) as ts:
+        remote.fit(X, y)
+    assert _workers_of(ts.data, "_rmatvec"), "no correlation pass ran on the cluster"
+    assert remote.fit_.objective == pytest.approx(local.fit_.objective, rel=1e-8)
+    np.testing.assert_array_equal(np.flatnonzero(remote.coef_), np.flatnonzero(local.coef_))
+    restored = pickle.loads(pickle.dumps(remote))
+    assert not isinstance(restored.dictionary_.store, DaskColumns)
+    np.testing.assert_allclose(restored.predict(X), remote.predict(X), rtol=0, atol=0)
+    np.testing.assert_allclose(restored.predict(X), local.predict(X), rtol=1e-9, atol=1e-12)
+
+
 def test_grid_points_and_refusals():
     assert grid_points({"a": [1, 2], "b": ["u", "v"]}) == [
         {"a": 1, "b": "u"}, {"a": 1, "b": "v"}, {"a": 2, "b": "u"}, {"a": 2, "b": "v"}]
