@@ -170,6 +170,7 @@ class DaskColumns:
     """
 
     backend, device = "dask", "cpu"
+    remote = True  # solvers may ask for top_violators rather than gather all P correlations
 
     def __init__(self, local, client, *, n_shards: int | None = None, retries: int = 1):
         from gaconvex.dictionaries import KernelColumns, StructuredColumns
@@ -258,8 +259,9 @@ class DaskColumns:
         max_j |A_j^T r|, from each shard's k largest: the driver receives <= 16 k + 8 bytes a
         shard instead of 8 P.  The screening/KKT quantities of a working-set outer iteration
         (002 Sec. 2.8: the dual point is feasible iff max |A_j^T lambda| <= beta~) need only
-        these.  The default solver still calls ``rmatvec`` (its gap-safe screening and pruning
-        read every c_j), so this is offered for solvers written against it."""
+        these.  The working-set solver uses it with ``solver_options={"top_violators": True}``
+        (it then skips gap-safe screening, which reads every c_j, and takes the held columns'
+        correlations from its own working set)."""
         if isinstance(k, (bool, np.bool_)) or int(k) != k or k < 1:
             raise GaconvexError(f"k must be a positive integer, got {k!r}.")
         r = self._vector(r, self.shape[0], "r")

@@ -215,6 +215,28 @@ def test_estimator_client_fits_on_the_cluster_and_pickles_without_it(client, by_
     np.testing.assert_allclose(restored.predict(X), local.predict(X), rtol=1e-9, atol=1e-12)
 
 
+def test_top_violator_passes_reach_the_optimum_without_gathering_correlations(client):
+    """solver_options={"top_violators": True}: every outer correlation pass is reduced on the
+    workers ('_top' tasks; full '_rmatvec' gathers only for beta_max and the certificate), and
+    the fit is the gathering fit's optimum
+    (objective to 1e-8, the same fitted values: the fit is unique, 002 Lemma E.2)."""
+    x, y = _data(24, seed=5)
+    arch = gs.architecture("abs", 3, midpoints=True)
+    ref = convex_fit(x, y, arch, 1e-3, storage="structured")
+    with distributed.get_task_stream(client=client) as ts:
+        fit = convex_fit(x, y, arch, 1e-3, storage="structured", client=client,
+                         solver_options={"top_violators": True})
+    store = fit.dictionary.store
+    def passes(name):
+        return sum(str(t["key"]).startswith(name) for t in ts.data) / len(store.shards)
+    assert len(_workers_of(ts.data, "_top")) == 2
+    assert passes("_top") >= fit.solution.info["iterations"]
+    assert passes("_rmatvec") <= 4  # only beta_max (of y) and the certificate (KKT, dual point)
+    assert fit.objective == pytest.approx(ref.objective, rel=1e-8)
+    np.testing.assert_allclose(fit.solution.fitted, ref.solution.fitted, rtol=1e-7, atol=1e-9)
+    assert fit.certificate.lasso.ok(1e-6)
+
+
 def test_grid_points_and_refusals():
     assert grid_points({"a": [1, 2], "b": ["u", "v"]}) == [
         {"a": 1, "b": "u"}, {"a": 1, "b": "v"}, {"a": 2, "b": "u"}, {"a": 2, "b": "v"}]

@@ -283,6 +283,26 @@ class Dictionary:
         """A^T r (length P)."""
         return self.store.rmatvec(r)
 
+    @property
+    def remote(self) -> bool:
+        """True when the columns live elsewhere (a Dask cluster): gathering all P correlations
+        costs more than computing them, so solvers ask for :meth:`top_violators` instead."""
+        return bool(getattr(self.store, "remote", False))
+
+    def top_violators(self, r, k: int, beta: float | None = None):
+        """The k largest |A_j^T r| (only those > beta if given) and max_j |A_j^T r|, as a
+        :class:`gaconvex.distributed.Violators`-like triple (index, value, max_abs); reduced on
+        the workers for a distributed store, from ``rmatvec`` otherwise."""
+        if hasattr(self.store, "top_violators"):
+            return self.store.top_violators(r, k, beta)
+        from types import SimpleNamespace
+
+        c = self.rmatvec(r)
+        index = np.flatnonzero(np.abs(c) > beta) if beta is not None else np.arange(c.size)
+        index = index[np.argsort(-np.abs(c[index]), kind="stable")[:int(k)]]
+        return SimpleNamespace(index=index, value=c[index],
+                               max_abs=float(np.max(np.abs(c), initial=0.0)))
+
     def columns(self, idx) -> np.ndarray:
         """The columns ``idx`` as a numpy (N, len(idx)) array."""
         return self.store.columns(idx)

@@ -107,6 +107,18 @@ class ScaledOperator:
     def column_norms(self):
         return self.factor * self.operator.column_norms()
 
+    @property
+    def remote(self) -> bool:
+        return bool(getattr(self.operator, "remote", False))
+
+    def top_violators(self, r, k: int, beta: float | None = None):
+        """The operator's top_violators of c A (|c A_j^T r| > beta iff |A_j^T r| > beta / c)."""
+        from types import SimpleNamespace
+
+        top = self.operator.top_violators(r, k, None if beta is None else beta / self.factor)
+        return SimpleNamespace(index=top.index, value=self.factor * top.value,
+                               max_abs=self.factor * top.max_abs)
+
     def to_dense(self):
         return self.factor * self.operator.to_dense()
 

@@ -387,7 +387,8 @@ def progress_report(verbose: bool, title: str = "working-set Lasso",
 
 def solve_working_set(problem: LassoProblem, *, tol: float = 1e-9, max_iter: int = 200,
                       time_limit: float | None = None, verbose: bool = False,
-                      screening: bool = True, initial_size: int = 50) -> LassoSolution:
+                      screening: bool = True, initial_size: int = 50,
+                      top_violators: bool = False) -> LassoSolution:
     """Solve ``problem`` exactly by working sets (module docstring).
 
     tol : stop when the relative duality gap of the rescaled dual point is <= tol (and no
@@ -397,10 +398,15 @@ def solve_working_set(problem: LassoProblem, *, tol: float = 1e-9, max_iter: int
         best iterate is returned in every case.
     screening : gap-safe screening of columns that cannot be active.
     initial_size : columns of the first working set (the largest correlations at z = 0).
+    top_violators : for an operator whose columns live on a cluster (``A.remote``): each
+        correlation pass is reduced on the workers to the largest violators and max |c|
+        (``A.top_violators``), so the driver never gathers P numbers; gap-safe screening
+        (which reads every c_j) is then off.  The optimum is the same; where it is not unique
+        (002 Prop. E.3) the support reached may differ from the gathering solver's.
     """
     return lasso_path(problem, continuation(problem), tol=tol, max_iter=max_iter,
                       time_limit=time_limit, verbose=verbose, screening=screening,
-                      initial_size=initial_size)[-1]
+                      initial_size=initial_size, top_violators=top_violators)[-1]
 
 
 def continuation(problem: LassoProblem, per_decade: int = 1) -> np.ndarray:
@@ -419,8 +425,10 @@ def continuation(problem: LassoProblem, per_decade: int = 1) -> np.ndarray:
 class _WorkingSet:
     """The outer loop's state, kept across betas of a path (warm starts)."""
 
-    def __init__(self, problem: LassoProblem, screening: bool, initial_size: int):
+    def __init__(self, problem: LassoProblem, screening: bool, initial_size: int,
+                 top_violators: bool = False):
         self.problem = problem
+        self.remote = top_violators and bool(getattr(problem.A, "remote", False))
         self.transform = _Transform.of(problem)
         self.inner = ActiveSetLasso(self.transform.target,
                                     rank=problem.n_samples - self.transform.QB.shape[1])
@@ -436,23 +444,33 @@ class _WorkingSet:
         """Outer iterations at ``beta``; returns (status, iterations)."""
         problem, inner = self.problem, self.inner
         candidates = np.arange(problem.n_features)  # not screened out (at this beta)
+        remote = self.remote
         for it in range(1, max_iter + 1):
             rho = inner.residual()
             lam = self.transform.root * rho  # W (y_hat - y) on the original rows
-            c = problem.A.rmatvec(lam)
-            max_ratio = float(np.max(np.abs(c[candidates]), initial=0.0)) / beta
+            level = beta * (1 + tol) + rounding_level(
+                problem.n_samples, self.norms, EXTENDED * self.b_norm + float(np.linalg.norm(rho)))
+            held = inner.M.T @ rho  # = A_j^T lam for the held columns (members' order)
+            if remote:  # the workers reduce: only the top violators and max |c| travel
+                top = problem.A.top_violators(lam, 2 * self._batch(), beta * (1 + tol))
+                max_ratio = max(top.max_abs, float(np.max(np.abs(held), initial=0.0))) / beta
+            else:
+                c = problem.A.rmatvec(lam)
+                max_ratio = float(np.max(np.abs(c[candidates]), initial=0.0)) / beta
             gap_rel, gap = _gap(problem, inner, rho, beta, max_ratio)
             report(it, len(self.members), len(inner.T), max_ratio, gap_rel)
             if gap_rel <= tol:
                 return "optimal", it
             if deadline is not None and time.perf_counter() > deadline:
                 return "time_limit", it
-            if self.screening and np.isfinite(gap):
-                candidates = _screen(c, max_ratio, beta, gap, self.norms, self.in_set,
-                                     candidates)
-            level = beta * (1 + tol) + rounding_level(
-                problem.n_samples, self.norms, EXTENDED * self.b_norm + float(np.linalg.norm(rho)))
-            new = _violators(c, level, self.in_set, candidates, self.initial_size, len(inner.T))
+            if remote:
+                out = ~self.in_set[top.index] & (np.abs(top.value) > level[top.index])
+                new = np.sort(top.index[out][:self._batch()]).astype(np.intp)
+            else:
+                if self.screening and np.isfinite(gap):
+                    candidates = _screen(c, max_ratio, beta, gap, self.norms, self.in_set,
+                                         candidates)
+                new = _violators(c, level, self.in_set, candidates, self._batch())
             if not new.size and it > 1:  # optimal to the working precision
                 if not inner.precise:  # a small beta: redo in extended precision
                     inner.precise = True
@@ -460,7 +478,7 @@ class _WorkingSet:
                     continue
                 self.precision_limited = True
                 return "optimal", it
-            self._prune(c, beta)
+            self._prune(held, beta)
             if new.size:
                 self.in_set[new] = True  # copies are marked too: they never need to enter
                 kept = inner.add_columns(self.transform.columns(problem, new))
@@ -475,7 +493,11 @@ class _WorkingSet:
                 return "optimal", it
         return "max_iter", max_iter
 
-    def _prune(self, c: np.ndarray, beta: float) -> None:
+    def _batch(self) -> int:
+        """How many violators enter per outer iteration: max(initial_size, 2 |active|, 10)."""
+        return max(self.initial_size, 2 * len(self.inner.T), 10)
+
+    def _prune(self, held: np.ndarray, beta: float) -> None:
         """Keep the working set at most ~6 times the active set: when it grows past that, drop
         the held columns that are inactive and least correlated down to ~3 times (they may
         come back if they violate later; the slack keeps the copies of the held columns rare)."""
@@ -483,7 +505,7 @@ class _WorkingSet:
         limit = 3 * len(inner.T) + 2 * self.initial_size
         if members.size <= 2 * limit:
             return
-        score = np.abs(c[members]) / beta
+        score = np.abs(held) / beta  # the held columns' correlations, members' order
         score[inner.T] = np.inf
         keep = np.zeros(members.size, dtype=bool)
         keep[np.argsort(-score)[:limit]] = True
@@ -518,14 +540,12 @@ def _with_beta(problem: LassoProblem, beta: float) -> LassoProblem:
                         loss=problem.datafit, sample_weight=problem.sample_weight)
 
 
-def _violators(c, level, in_set, candidates, initial_size, active) -> np.ndarray:
-    """Columns to add: the largest |c_j| > level_j outside the set (at most
-    max(initial_size, 2 |active|))."""
+def _violators(c, level, in_set, candidates, k) -> np.ndarray:
+    """Columns to add: the k largest |c_j| > level_j outside the set."""
     free = candidates[~in_set[candidates]]
     violating = free[np.abs(c[free]) > level[free]]
-    k = max(initial_size, 2 * active, 10)
-    if violating.size > k:
-        violating = violating[np.argpartition(-np.abs(c[violating]), k - 1)[:k]]
+    if violating.size > k:  # ties (copies) go to the smaller index, as top_violators does
+        violating = violating[np.argsort(-np.abs(c[violating]), kind="stable")[:k]]
     return np.sort(violating).astype(np.intp)
 
 
@@ -609,7 +629,7 @@ def _lp_on(problem: LassoProblem, members: np.ndarray) -> LassoSolution:
 def lasso_path(problem: LassoProblem, betas=None, *, n_betas: int = 50, ratio: float = 1e-4,
                tol: float = 1e-9, max_iter: int = 200, time_limit: float | None = None,
                verbose: bool = False, screening: bool = True,
-               initial_size: int = 50) -> list[LassoSolution]:
+               initial_size: int = 50, top_violators: bool = False) -> list[LassoSolution]:
     """Solutions along a decreasing sequence of beta_t, each warm-started from the previous
     (the working set and the active set carry over).
 
@@ -637,7 +657,7 @@ def lasso_path(problem: LassoProblem, betas=None, *, n_betas: int = 50, ratio: f
     report = progress_report(verbose)
     path = []
     with threadpool_limits(1):
-        state = _WorkingSet(problem, screening, initial_size)
+        state = _WorkingSet(problem, screening, initial_size, top_violators)
         for b in betas:
             t0 = time.perf_counter()
             try:
