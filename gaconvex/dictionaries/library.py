@@ -275,6 +275,11 @@ class Dictionary:
     def matrix_free(self) -> bool:
         return isinstance(self.store, (KernelColumns, StructuredColumns))
 
+    @property
+    def structured_products(self) -> bool:
+        """True when A^T r costs O(N + P K) (piecewise-linear columns from prefix sums)."""
+        return isinstance(self.store, StructuredColumns)
+
     def matvec(self, z) -> np.ndarray:
         """A z (length N)."""
         return self.store.matvec(z)

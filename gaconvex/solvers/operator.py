@@ -111,6 +111,10 @@ class ScaledOperator:
     def remote(self) -> bool:
         return bool(getattr(self.operator, "remote", False))
 
+    @property
+    def structured_products(self) -> bool:
+        return bool(getattr(self.operator, "structured_products", False))
+
     def top_violators(self, r, k: int, beta: float | None = None):
         """The operator's top_violators of c A (|c A_j^T r| > beta iff |A_j^T r| > beta / c)."""
         from types import SimpleNamespace

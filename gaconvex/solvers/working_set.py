@@ -93,10 +93,19 @@ class ActiveSetLasso:
         probe = np.random.default_rng(0).standard_normal(b.size)
         self._probe = probe / max(np.linalg.norm(probe), np.finfo(float).tiny)
         self._hash = np.zeros(0)  # |probe^T M_j| / ||M_j||: candidates for copies
+        self.correlate = None  # optional rho -> M^T rho (see _correlations)
 
     @property
     def M(self) -> np.ndarray:
         return self._store[:, :self.s]
+
+    def _correlations(self, rho: np.ndarray) -> np.ndarray:
+        """M^T rho; through ``self.correlate`` (a structured pass over the whole library, set by
+        the working set when that is cheaper than reading the N x s matrix) unless residuals
+        are in doubled precision (the dense product is then the accurate one)."""
+        if self.correlate is not None and not self.precise:
+            return self.correlate(rho)
+        return self.M.T @ rho
 
     def add_columns(self, columns: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
         """Append the columns that are not zero and not (+-) copies of a column already held
@@ -312,7 +321,7 @@ class ActiveSetLasso:
                 self.zT = target
             entered = None
             rho = self.residual()
-            correlations = self.M.T @ rho
+            correlations = self._correlations(rho)
             correlations[self.T] = 0.0
             correlations[barred] = 0.0
             violating = np.flatnonzero(np.abs(correlations) > beta * (1 + tol)
@@ -439,6 +448,18 @@ class _WorkingSet:
         self.norms = problem.A.column_norms() * np.sqrt(problem.weights.max())  # of W^1/2 A_j
         self.b_norm = float(np.linalg.norm(self.transform.target))
         self.precision_limited = False
+        if getattr(problem.A, "structured_products", False) and not self.remote:
+            self.inner.correlate = self._structured_correlations
+
+    def _structured_correlations(self, rho: np.ndarray) -> np.ndarray:
+        """M^T rho = A_members^T (W^1/2 rho) for rho in range(I - Pi), by one structured pass
+        over the whole library when that reads fewer numbers than the dense N x s product
+        (002's piecewise-linear features: O(N + P K), K breakpoints a column)."""
+        members = np.asarray(self.members, dtype=np.intp)
+        n, P = self.problem.n_samples, self.problem.n_features
+        if 8 * P > n * members.size:  # the dense product is cheaper
+            return self.inner.M.T @ rho
+        return self.problem.A.rmatvec(self.transform.root * rho)[members]
 
     def run(self, beta: float, tol: float, max_iter: int, deadline: float | None, report):
         """Outer iterations at ``beta``; returns (status, iterations)."""
@@ -510,6 +531,8 @@ class _WorkingSet:
         keep = np.zeros(members.size, dtype=bool)
         keep[np.argsort(-score)[:limit]] = True
         keep |= score > 0.9  # never drop a column near the boundary (it would come right back)
+        if keep.sum() > 0.75 * members.size:  # too few to drop to pay for copying the store
+            return
         inner.keep_columns(keep)
         self.in_set[members[~keep]] = False
         self.members = members[keep].tolist()
