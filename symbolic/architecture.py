@@ -7,7 +7,10 @@ names what is supported.
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
+
+import numpy as np
 
 from gaconvex._validation import GaconvexError
 
@@ -58,6 +61,8 @@ class Architecture:
     bias: bool = True
 
     def __post_init__(self):
+        for name in ("depth", "dim"):
+            object.__setattr__(self, name, _as_int(getattr(self, name)))
         L = self.depth
         if isinstance(L, bool) or not isinstance(L, int) or L < 2:
             raise GaconvexError(f"depth must be an integer >= 2 (one hidden layer), got {L!r}.")
@@ -134,6 +139,14 @@ class Architecture:
         return f"{self.activation.name} L={self.depth} ({', '.join(extra)})"
 
 
+def _as_int(value):
+    """numpy integers (np.int64(3) from np.arange) as int; anything else unchanged (checked
+    by Architecture)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        return int(value)
+    return value
+
+
 def architecture(activation, depth: int, family=None, *, midpoints=None, skip: bool = False,
                  dim: int = 1, norm: int | None = None, bias: bool = True) -> Architecture:
     """Build an :class:`Architecture`.
@@ -146,6 +159,7 @@ def architecture(activation, depth: int, family=None, *, midpoints=None, skip: b
     p (``family.norms[0]``); ``bias=False`` asks for a bias-free network.
     """
     act = get_activation(activation)
+    depth, dim = _as_int(depth), _as_int(dim)
     if family is None and dim != 1:
         return _multidim(act, depth, midpoints, skip, dim, norm, bias)
     fam = get_family(family)

@@ -137,6 +137,17 @@ def test_unsupported_architectures_fail_clearly(args, kwargs, match):
         architecture(*args, **kwargs)
 
 
+def test_numpy_integer_depth_and_dim_are_integers():
+    """np.int64 from a loop over np.arange is a depth like any other; floats and bools are not."""
+    import numpy as np
+
+    arch = architecture("abs", np.int64(3), dim=np.int32(1))
+    assert arch == architecture("abs", 3) and type(arch.depth) is int and type(arch.dim) is int
+    for bad in (3.0, np.float64(3.0), True, np.bool_(True)):
+        with pytest.raises(GaconvexError, match="depth must be an integer"):
+            architecture("abs", bad)
+
+
 def test_derivation_and_breakpoints_are_fast():
     """Every 1-D family up to L = 5 derives in < 5 s; breakpoints of abs L = 5 in < 2 s."""
     derive.cache_clear()
