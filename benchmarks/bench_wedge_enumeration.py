@@ -1,6 +1,6 @@
 """Enumerating ~10^6 anchor subsets of a d-D wedge library (From Complexity to Clarity, Thm 4):
-n = 200 points in d = 3 with biases and p = 1, so the subsets are the C(203, 3) = 1,373,701
-triples of the lifted, augmented anchors [X, 1; I_3, 0]; each gives a neuron (the generalized
+n = 200 points in d = 3 with biases and p = 1, so the subsets are the triples of the lifted,
+augmented anchors [X, 1; I_3, 0] (about C(203, 3) = 1.37 M); each gives a neuron (the generalized
 cross product of its three 4-D anchors, l1-normalized) and two columns (both orientations).
 
 Times, over repeated runs (first a warm-up: numba compilation and caches):
