@@ -238,3 +238,30 @@ def test_one_dimensional_figures_refuse_d_dimensional_fits():
     fake = SimpleNamespace(dictionary=SimpleNamespace(dim=2))
     with pytest.raises(GaconvexError, match="1-D inputs"):
         P.plot_convex_fit(fake)
+
+
+def test_plot_decision_map_regions_points_and_breaklines(tmp_path):
+    """001 Figs. 7, 8, 11, 12: the map's returned values are f on its grid (sign regions), the
+    breaklines drawn are the distinct neuron lines (both orientations of a line count once, a
+    dead neuron has none), each drawn line lies on <w, x> + b = 0, and the figure is a valid PNG
+    with axis labels and no internal codes."""
+    X = np.array([[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [1.0, -1.0]])
+    y = np.array([1.0, 1.0, -1.0, -1.0])
+    W = np.array([[1.0, -1.0], [-2.0, 2.0], [0.0, 0.0], [0.0, 1.0]])
+    b = np.array([0.0, 0.0, 3.0, -0.5])
+    lines = P.distinct_lines(W, b)
+    assert len(lines) == 2  # rows 0 and 1 are one line, row 2 is dead
+    fig, ax = plt.subplots()
+    F = P.plot_decision_map(lambda Z: Z[:, 0] * Z[:, 1], X, y, ax=ax, breaklines=lines,
+                            title="XOR", extent=(-2, 2, -2, 2), resolution=41)
+    g = np.linspace(-2, 2, 41)
+    np.testing.assert_allclose(F, np.outer(g, g))
+    drawn = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(drawn) == 2
+    for line, (w, c) in zip(drawn, lines):
+        pts = np.column_stack(line.get_data())
+        np.testing.assert_allclose(pts @ w + c, 0.0, atol=1e-12)
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_legend() is not None
+    assert not INTERNAL_CODE.search(ax.get_title())
+    path = P.save_figure(fig, tmp_path / "map.png")
+    assert_png(path)
