@@ -18,27 +18,20 @@ import functools
 import operator
 import os
 import platform
-import time
 
 import clifford
 import numba
 import numpy as np
 import torch
 
-from _machine import cpu_model
+from _machine import cpu_model, wall_times
 from gaconvex.algebra import generalized_cross
 from gaconvex.algebra.clifford_bridge import clifford_layout, from_clifford, to_clifford
 
 
 def best_time(fn, repeat: int) -> float:
     """Best wall time of ``repeat`` calls after one warm-up call (numba compile, caches)."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(wall_times(fn, repeat))
 
 
 def kingdon_cross(d: int):

@@ -34,6 +34,7 @@ import time
 
 import numpy as np
 
+from _machine import wall_times
 from gaconvex.symbolic import architecture, compile, derive
 
 ACTIVATIONS = {"relu": lambda u: np.maximum(u, 0.0), "abs": np.abs}
@@ -73,13 +74,8 @@ def all_columns(x, family):
 
 
 def best_time(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t)
-        del out
-    return min(times)
+    """Best wall time of ``repeat`` calls (no warm-up: the callers compile first)."""
+    return min(wall_times(fn, repeat, warmup=False))
 
 
 def cache_load_time(spec, depth, cache):

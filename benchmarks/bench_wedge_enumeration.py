@@ -15,24 +15,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import time
 
 import numpy as np
 
-from _machine import machine
+from _machine import machine, wall_times
 import gaconvex.symbolic as gs
 from gaconvex.dictionaries import build_dictionary
-
-
-def timed(fn, repeat: int) -> list[float]:
-    """Wall times of ``repeat`` calls after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def main(argv=None) -> None:
@@ -53,7 +41,7 @@ def main(argv=None) -> None:
                       lambda: build_dictionary(X, arch, storage="kernels")),
                      ("one pass A^T r over all columns", lambda: D.rmatvec(r)),
                      ("10^4 columns evaluated", lambda: D.columns(idx))]:
-        t = timed(fn, args.repeat)
+        t = wall_times(fn, args.repeat)
         print(f"  {name:<36} {min(t):7.3f} - {max(t):7.3f} s over {len(t)} runs")
 
 
