@@ -143,12 +143,14 @@ def merge_ties(X, y, weights, *, quadratic: bool) -> TiedData:
     keys = np.column_stack([X, y]) if not quadratic else X
     rows_key, inv_live = unique_rows(keys[live])
     w_rows = np.bincount(inv_live, weights=weights[live], minlength=len(rows_key))
-    wy = np.bincount(inv_live, weights=weights[live] * y[live], minlength=len(rows_key))
-    y_rows = wy / w_rows
+    wl = weights[live].reshape(-1, *(1,) * (y.ndim - 1))  # targets (n,) or (n, c) (001 Thm 14)
+    wy = np.column_stack([np.bincount(inv_live, weights=col, minlength=len(rows_key))
+                          for col in (wl * y[live]).reshape(len(wl), -1).T])
+    y_rows = (wy if y.ndim == 2 else wy[:, 0]) / w_rows.reshape(-1, *(1,) * (y.ndim - 1))
     constant = 0.0
     if quadratic:
         dev = y[live] - y_rows[inv_live]
-        constant = 0.5 * float(np.sum(weights[live] * dev * dev))
+        constant = 0.5 * float(np.sum(wl * dev * dev))
     inverse = np.full(len(X), -1)
     inverse[live] = inv_live
     return TiedData(X, y, weights, rows_key[:, :X.shape[1]], y_rows, w_rows, inverse, constant,

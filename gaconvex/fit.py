@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .solvers import LassoProblem, LassoSolution
     from .symbolic import Architecture, Breakpoint
 
-__all__ = ["convex_fit", "ConvexFit", "ActiveFeature"]
+__all__ = ["convex_fit", "ConvexFit", "VectorConvexFit", "ActiveFeature"]
 
 
 @dataclass(frozen=True)
@@ -171,7 +171,7 @@ class ConvexFit:
                  + (f"; {self.data.report()}" if self.data.report() else "")]
         lines.append(f"  dictionary: {self.dictionary!r}")
         lines.append(f"  Lasso: {self.problem!r}")
-        lines.append(f"  solution: {self.solution!r}")
+        lines.append(f"  solution: {self._solution_line()}")
         lines.append(f"  training objective on the user's data: {self.objective:.12g}"
                      + (f" (Lasso rows {self.solution.objective:.12g} + tie constant "
                         f"{self.data.constant:.6g})" if self.data.constant else ""))
@@ -181,12 +181,108 @@ class ConvexFit:
             lines.append("  timings: " + ", ".join(f"{k} {v:.3g} s" for k, v in self.timings.items()))
         return "\n".join(lines)
 
+    def _solution_line(self) -> str:
+        return repr(self.solution)
+
     def plot(self, ax=None, *, title: str | None = None, **options):
         """The fitted function (1-D) over the data with the kinks of its features named by the
         data (:func:`gaconvex.plotting.plot_convex_fit`; ``options``: x_range, xlabel, ylabel)."""
         from .plotting import plot_convex_fit
 
         return plot_convex_fit(self, ax=ax, title=title, **options)
+
+
+@dataclass
+class VectorConvexFit(ConvexFit):
+    """A convex fit of c > 1 outputs (001 Thm 14): the group Lasso
+
+        min_{Z, xi} 1/2 sum_i w_i ||(A Z + 1 xi^T - Y)_i||_2^2 + beta~ sum_k ||Z_k,:||_2
+
+    over the rows Z_k (all c outputs of the neuron of column k), beta~ =
+    ``architecture.beta_tilde(beta)``.  It is the training problem of the c-output network
+    with penalty (beta / 2) sum_j ||W1_j||_p^2 + ||W2_j||_2^2 (exact for p = 1, an upper bound
+    for p = 2, Thm 14).  ``problem`` is a :class:`gaconvex.solvers.GroupLassoProblem`,
+    ``solution`` a :class:`gaconvex.solvers.GroupLassoSolution`; :meth:`predict` returns
+    (n, c) and :attr:`network` is a :class:`gaconvex.networks.vector_output.VectorOutputNetwork`.
+    """
+
+    @property
+    def coef_(self) -> np.ndarray:
+        return self.solution.Z
+
+    @property
+    def intercept_(self) -> np.ndarray:
+        return self.solution.xi
+
+    @property
+    def n_outputs(self) -> int:
+        return self.problem.n_outputs
+
+    def predict(self, X) -> np.ndarray:
+        """sum_k relu(<x, w_k> + b_k) Z_k + xi on new points: (n, c)."""
+        D, sol = self.dictionary, self.solution
+        X = as_points(X, "X", dim=D.dim)
+        idx = self.support
+        out = np.tile(np.asarray(sol.xi, dtype=float), (X.shape[0], 1))
+        if idx.size:
+            out += D.evaluate(X, columns=idx) @ sol.Z[idx]
+        return out
+
+    @property
+    def fitted(self) -> np.ndarray:
+        """Predictions (n, c) at the user's points, in the user's order."""
+        data = self.data
+        out = np.empty((len(data.X), self.n_outputs))
+        live = data.inverse >= 0
+        out[live] = self.solution.fitted[data.inverse[live]]
+        if not live.all():
+            out[~live] = self.predict(data.X[~live])
+        return out
+
+    @property
+    def objective(self) -> float:
+        """1/2 sum_i w_i ||y_hat_i - y_i||^2 + beta~ sum_k ||Z_k||_2 on the user's data."""
+        R = self.fitted - self.data.y
+        loss = 0.5 * float(np.sum(self.data.weights[:, None] * R * R))
+        return loss + self.problem.beta_t * float(np.linalg.norm(self.solution.Z, axis=1).sum())
+
+    @cached_property
+    def network(self):
+        """The c-output torch network of the solution (balanced units, 001 (98), Thm 14)."""
+        from .networks.vector_output import reconstruct_vector
+
+        return reconstruct_vector(self.dictionary, self.solution)
+
+    def network_objective(self) -> float:
+        """The training objective of :attr:`network` on the user's data (equals
+        :attr:`objective`): 1/2 sum_i w_i ||f(x_i) - y_i||^2 + (beta / 2) sum_j ||W1_j||_p^2 +
+        ||W2_j||_2^2."""
+        data = self.data
+        return float(self.network.objective(data.X, data.y, self.beta, sample_weight=data.weights,
+                                            norm=self.architecture.norm).item())
+
+    def features(self) -> list[ActiveFeature]:
+        """The units (rows Z_k != 0), largest ||Z_k|| first; ``coefficient`` is ||Z_k||_2 and
+        the description names Z_k and the neuron."""
+        Z = self.solution.Z
+        norms = np.linalg.norm(Z, axis=1)
+        out = []
+        for i in self.support[np.argsort(-norms[self.support])]:
+            info = self.dictionary.column_info(int(i))
+            describe = getattr(info.family, "describe_column", None)
+            neuron = describe(info) if describe is not None else self.dictionary.describe(int(i))
+            out.append(ActiveFeature(int(i), float(norms[i]), info, (),
+                                     f"Z_k = {np.round(Z[i], 6).tolist()}; {neuron}"))
+        return out
+
+    def __repr__(self) -> str:
+        return super().__repr__().replace("ConvexFit(", f"VectorConvexFit(c={self.n_outputs}, ", 1)
+
+    def _solution_line(self) -> str:
+        sol = self.solution
+        return (f"group Lasso {sol.solver} ({sol.status}), objective {sol.objective:.12g}, "
+                f"{sol.m_star} nonzero rows of Z ({sol.Z.shape[0]} x {sol.Z.shape[1]}), "
+                f"{sol.solve_time:.3g} s")
 
 
 def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_weight=None,
@@ -222,7 +318,7 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
     :attr:`ConvexFit.objective` is the objective on the user's points.
     """
     from .dictionaries import DEFAULT_MEMORY_LIMIT, build_dictionary
-    from .solvers import LassoProblem, solve
+    from .solvers import GroupLassoProblem, LassoProblem, solve
     from .solvers.datafits import make_datafit
     from .symbolic import Architecture
 
@@ -235,7 +331,10 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
     start = time.perf_counter()
     datafit = make_datafit(*((loss,) if loss is not None else ()), tau=tau)
     points = as_points(X, "X", dim=architecture.dim)
-    targets = as_targets(y, len(points))
+    targets = _as_target_columns(y, len(points))
+    vector = targets.ndim == 2  # c > 1 outputs: the group Lasso of 001 Thm 14
+    if vector:
+        _check_vector_request(architecture, datafit, beta, sparse)
     weights = as_sample_weight(sample_weight, len(points))
     data = merge_ties(points, targets, weights, quadratic=datafit.quadratic)
     distinct, to_distinct = unique_rows(data.rows)
@@ -257,11 +356,26 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
     timings["dictionary"] = time.perf_counter() - start
     start = time.perf_counter()
     uniform = np.all(data.w_rows == 1.0)
-    problem = LassoProblem.from_dictionary(dictionary, data.y_rows, beta, loss=datafit,
-                                           sample_weight=None if uniform else data.w_rows)
-    solution = solve(problem, solver, sparse=sparse, **(solver_options or {}))
+    if vector:
+        problem = GroupLassoProblem.from_dictionary(dictionary, data.y_rows, beta,
+                                                    sample_weight=None if uniform else data.w_rows)
+        solution = solve(problem, solver, **(solver_options or {}))
+    else:
+        problem = LassoProblem.from_dictionary(dictionary, data.y_rows, beta, loss=datafit,
+                                               sample_weight=None if uniform else data.w_rows)
+        solution = solve(problem, solver, sparse=sparse, **(solver_options or {}))
     timings["solve"] = time.perf_counter() - start
     certificate = None
+    if vector:
+        if certify:  # the group Lasso's own gap / KKT certificate (attached by solve_group)
+            from .certify import FitCertificate
+
+            certificate = FitCertificate(
+                solution.certificate, None, float(problem.beta_t), dictionary.sampled,
+                "vector outputs: the group Lasso of 001 Thm 14 is certified by its duality gap; "
+                "no completeness search exists for it")
+        return VectorConvexFit(architecture, beta, data, dictionary, problem, solution,
+                               certificate, timings)
     if certify:
         from .certify import certify as certify_fit
 
@@ -269,6 +383,41 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
         certificate = certify_fit(dictionary, problem, solution)
         timings["certify"] = time.perf_counter() - start
     return ConvexFit(architecture, beta, data, dictionary, problem, solution, certificate, timings)
+
+
+def _as_target_columns(y, n: int) -> np.ndarray:
+    """Targets: (n,) (an (n, 1) column too, exactly as y) by :func:`gaconvex.data.as_targets`,
+    or a finite (n, c) matrix Y with c > 1 outputs (001 Thm 14)."""
+    from ._validation import as_real
+    from .data import _check_rows_finite
+
+    arr = as_real(y, "y")
+    if arr.ndim != 2 or arr.shape[1] < 2:
+        return as_targets(arr, n)
+    if arr.shape[0] != n:
+        raise GaconvexError(f"Y has {arr.shape[0]} rows but there are {n} points; pass one row "
+                            "of c targets per point (Y of shape (n, c)).")
+    _check_rows_finite(arr, "Y")
+    return arr
+
+
+def _check_vector_request(architecture, datafit, beta: float, sparse: bool) -> None:
+    """The combinations the group Lasso of vector outputs (001 Thm 14) covers."""
+    if architecture.depth != 2 or architecture.skip or not architecture.activation.is_homogeneous:
+        raise GaconvexError(
+            f"vector outputs Y (n, c) are fitted for 2-layer networks of a positively homogeneous "
+            f"activation without skip connection (001 Thm 14: the group Lasso over rows of Z); "
+            f"got {architecture}. Fit one output column at a time (y = Y[:, k]).")
+    if not datafit.quadratic:
+        raise GaconvexError(f"vector outputs are fitted with the squared loss (the group Lasso "
+                            f"of 001 Thm 14); got loss {datafit.name!r}. Drop loss= or fit one "
+                            "output column at a time.")
+    if beta == 0:
+        raise GaconvexError("beta = 0 (minimum-norm interpolation) is not available for vector "
+                            "outputs; pass a small beta > 0 (e.g. 1e-6) for the limit (001 Cor 18).")
+    if sparse:
+        raise GaconvexError("sparse=True (a vertex solution) is for one output; the group Lasso "
+                            "of vector outputs keeps whole rows of Z (drop sparse=True).")
 
 
 def _check_beta(beta) -> float:

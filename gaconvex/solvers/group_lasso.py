@@ -121,6 +121,17 @@ class GroupLassoCertificate:
     def ok(self, tol: float = 1e-6) -> bool:
         return bool(self.relative_gap <= tol and self.kkt_residual <= tol)
 
+    def summary(self, indent: str = "") -> str:
+        """Multi-line report with the verdict of ``ok()`` (as ``LassoCertificate.summary``)."""
+        rows = [("primal objective", f"{self.primal:.12g}"), ("dual objective", f"{self.dual:.12g}"),
+                ("duality gap", f"{self.gap:.3e}  (relative {self.relative_gap:.3e})"),
+                ("KKT residual", f"{self.kkt_residual:.3e}  (relative to beta_t)"),
+                ("max||A_j^T L||/beta", f"{self.max_correlation_ratio:.10f}"),
+                ("active rows m*", f"{self.m_star}  (N = {self.n_samples})"),
+                ("ok(1e-6)", str(self.ok(1e-6)))]
+        return "\n".join([f"{indent}GroupLassoCertificate"]
+                         + [f"{indent}  {name:<22}{value}" for name, value in rows])
+
     def __repr__(self) -> str:
         return (f"GroupLassoCertificate(relative_gap={self.relative_gap:.2e}, kkt_residual="
                 f"{self.kkt_residual:.2e}, max||A_j^T Lambda||/beta={self.max_correlation_ratio:.8f}, "
