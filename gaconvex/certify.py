@@ -36,7 +36,8 @@ class FitCertificate:
 
     lasso : LassoCertificate; unit : the best unit found with continuous biases, or None when
     no search was run (``unchecked`` says why); beta_tilde : the Lasso regularization;
-    sampled : whether the library was a uniform sample (002 Sec. 4).
+    sampled : whether the library was a uniform sample (002 Sec. 4); sublibrary : whether the
+    library is one the paper does not prove complete (deep abs L >= 4 on R^d, 000 Thm 4.4).
     """
 
     lasso: LassoCertificate
@@ -44,6 +45,7 @@ class FitCertificate:
     beta_tilde: float
     sampled: bool = False
     unchecked: str = ""
+    sublibrary: bool = False
 
     @property
     def ratio(self) -> float | None:
@@ -74,7 +76,8 @@ class FitCertificate:
         if not self.lasso.ok(tol):
             return "NOT certified: the Lasso is not solved accurately"
         if self.unit is None:
-            scope = "the sampled library" if self.sampled else "this library"
+            scope = ("the sampled library" if self.sampled else "a sub-library (not proven "
+                     "complete)" if self.sublibrary else "this library")
             return (f"the Lasso over {scope} is solved; global optimality of the network is not "
                     f"claimed ({self.unchecked})")
         if self.ratio > 1 + tol:
@@ -114,13 +117,15 @@ def certify(dictionary, problem, solution, *, grid: int | None = None) -> FitCer
         lasso = certificate(problem, solution)
     arch = dictionary.architecture
     beta_tilde = float(problem.beta_t)
+    sub = not all(getattr(block.family, "complete", True) for block in dictionary.blocks)
     if beta_tilde == 0:
         return FitCertificate(lasso, None, beta_tilde, dictionary.sampled,
-                              "beta = 0: the min-norm interpolation limit has no training problem")
+                              "beta = 0: the min-norm interpolation limit has no training problem",
+                              sub)
     if not completeness_searchable(arch):
         return FitCertificate(lasso, None, beta_tilde, dictionary.sampled,
                               f"no completeness search exists for {arch} (002 Lemma D.15 covers "
-                              "L = 2, deep narrow L = 3 and symmetrized networks)")
+                              "L = 2, deep narrow L = 3 and symmetrized networks)", sub)
     lam, _ = dual_feasible_point(problem, _dual_vector(problem, solution))
     points, inverse = np.unique(dictionary.x, return_inverse=True)
     lam_points = np.bincount(inverse.reshape(-1), weights=lam, minlength=points.size)

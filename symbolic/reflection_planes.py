@@ -18,7 +18,26 @@ orthogonal to:
              = min(|(x - x_j0) W|, |(x - (2x' - x_j0)) W|)                         (10c)
              = r(w) Dist(x, H(x_j0, w) u H(2x' - x_j0, w)),   r(w) = ||w||_2 / ||w||_1,
 
+    L >= 4 (Thm 4.4, the data feature sub-library of eqs. (11), (12), (60)):
+        h_1(x) = |(x - x') W|,  h_l(x) = |h_{l-1}(x) - h_{l-1}(x_{n_l})|  (l = 2..L-1),
+        f = h_{L-1},  x' in {x_{n_1}, (x_{n_1} + x_{n_2})/2},
+
 with Vol the unsigned volume |det[.; Delta_1; ...]| (x as the first row, 000 eq. (5'), (16)).
+Every column is the 1-D deep narrow abs feature of the Library of Mirrors (002) of the
+projection t = x W, with anchors x_{n_l} W: its kinks are the planes orthogonal to W through
+the reflections of the anchors that the 1-D feature breaks at (:meth:`breakplanes`, with their
+reflection orders under both readings of 000 App. F).
+
+**L >= 4 is a sub-library.** The paper proves that a finite dictionary exists (Thm 4.4) but
+gives it only for L <= 3 ("a full analysis ... for networks with more than 3 layers is an area
+for future work").  The columns here are valid units (any such set gives a Lasso value >= the
+training optimum, seed-000-spec Sec. 3.1), so the Lasso is an upper bound on the training
+problem; its first-layer directions are the heuristic of seed-000-spec Sec. 3.5 (the 3-layer
+candidates of (x', x_{n_2}) extended with x_n - x_{n_k} and x_n - (2x' - x_{n_k}) for every
+k), not a proven set.  ``ReflectionPlaneFamily.complete`` is False and certificates say
+"sub-library".  A chain whose layer-l anchor repeats the layer-(l-1) anchor (or x') is its
+truncation, so the depth-L sub-library contains the depth-(L-1) one (and L = 3 contains L = 2):
+the union over depths 2..L of the spec needs no extra columns, and p*_L is non-increasing in L.
 So the unit is the deep narrow chain b^(1) = -x' W, w^(2) = 1, b^(2) = -|(x_j0 - x') W|, its
 output vanishes on the two planes orthogonal to W through x_j0 and through its reflection
 R(x_j0, x') = 2x' - x_j0 (the printed (10b) is wrong: seed-000-spec Sec. 3.4, docs/errata.md
@@ -26,12 +45,15 @@ row 1) and is mirror-symmetric about the plane through x' (a ridge).  With the m
 x' = (x_j-1 + x_j0)/2 the reflection is the data point x_j-1 itself.
 
 Anchor encoding (per column): ``anchor_values`` the flattened (k, d) array (x', x_j0,
-Delta_1, ..., Delta_{d-1}) for L = 3 (k = d + 1), (x', Delta_1, ...) for L = 2 (k = d), the
+Delta_1, ..., Delta_{d-1}) for L = 3 (k = d + 1), (x', Delta_1, ...) for L = 2 (k = d), and
+(x', x_{n_2}, ..., x_{n_{L-1}}, Delta_1, ...) for L >= 4 (k = L + d - 2; x_j0 = x_{n_2}), the
 arguments of :meth:`ReflectionPlaneFamily.unit`; ``anchor_index`` (j_-1, j_0, kind, c_1, ...,
 c_{d-1}) with kind 0 for x' = x_j-1 and 1 for the midpoint, and the direction codes
 c = 3n + t for x_n - x' (t = 0), x_n - x_j0 (t = 1), x_n - (2x' - x_j0) (t = 2) and c = -l for
 e_l (the candidate set X^(3) of the proof, eq. (28), seed-000-spec Sec. 3.3); L = 2:
-(n, c_1, ..., c_{d-1}) with x' = x_n.
+(n, c_1, ..., c_{d-1}) with x' = x_n; L >= 4: (n_1, n_2, kind, n_3, ..., n_{L-1}, c_1, ...)
+with c = (2L - 3) n + t for x_n - x' (t = 0), x_n - x_{n_k} (t = 2k - 3) and
+x_n - (2x' - x_{n_k}) (t = 2k - 2), k = 2..L-1.
 
 :class:`ReflectionPlane` is the geometric object (point, normal, kind "data" / "reflection" /
 "ridge") for plots and reports.
@@ -50,8 +72,9 @@ from .families import NetworkFamily, register_family
 __all__ = ["DEEP_NARROW_DDIM", "ReflectionPlane", "ReflectionPlaneFamily",
            "is_reflection_planes", "PLANE_KINDS", "DATA_KIND", "MIDPOINT_KIND"]
 
-#: Kinds of breakplanes: through a data point, through a reflection of one, the mirror ridge.
-PLANE_KINDS = ("data", "reflection", "ridge")
+#: Kinds of breakplanes: through a data point, through a reflection of one, a mirror ridge (a
+#: local maximum of f), through another combination of the anchors (a midpoint; L >= 4).
+PLANE_KINDS = ("data", "reflection", "ridge", "combination")
 DATA_KIND, MIDPOINT_KIND = 0, 1  # anchor_index[2] of an L = 3 column: x' = x_j-1 or midpoint
 _MAX_SYMBOLIC_DIM = 5
 
@@ -64,13 +87,16 @@ class ReflectionPlane:
     kind : "data" (through a training point), "reflection" (through R(x_j0, x_j-1) =
     2x_j-1 - x_j0, not a training point in general) or "ridge" (the mirror plane through x',
     where the inner |.| breaks); label : how the point is made from the data, e.g.
-    "R(x[2], x[0]) = 2x[0] - x[2]".
+    "R(x[2], x[0]) = 2x[0] - x[2]"; order : the point's minimal reflection order over the
+    column's data points (0: a data point; None: no reflection, e.g. a midpoint) under the
+    reading the planes were computed with (000 Sec. 2.4, App. F).
     """
 
     point: np.ndarray
     normal: np.ndarray
     kind: str
     label: str = ""
+    order: int | None = None  # minimal reflection order of the point (None: not a reflection)
 
     def __post_init__(self):
         if self.kind not in PLANE_KINDS:
@@ -111,13 +137,14 @@ def canonical_sign(W: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class ReflectionPlaneFamily:
-    """The features of a deep narrow abs network of depth L in {2, 3} on R^d (module doc).
+    """The features of a deep narrow abs network of depth L >= 2 on R^d (module doc).
 
     Attributes
     ----------
     architecture : the abs architecture (``dim`` = d, depth L, norm p = 1).
-    bias_kind : "data" (L = 2: one plane through a data point) or "reflection" (L = 3: two
-        planes through x_j0 and R(x_j0, x'), a ridge through x').
+    bias_kind : "data" (L = 2: one plane through a data point) or "reflection" (L >= 3: planes
+        through x_j0 and R(x_j0, x'), a ridge through x'; L >= 4 nested reflections of higher
+        order, 000 Thm 4.5).
     """
 
     architecture: object
@@ -137,9 +164,16 @@ class ReflectionPlaneFamily:
         return self.architecture.depth
 
     @property
+    def complete(self) -> bool:
+        """Whether the paper proves the library complete (L <= 3: Remark E.1, Thm 4.1); for
+        L >= 4 it is the data feature sub-library of Thm 4.4 and may be incomplete."""
+        return self.depth <= 3
+
+    @property
     def n_points(self) -> int:
-        """Anchor points before the directions: x' (and x_j0 for L = 3)."""
-        return 1 if self.depth == 2 else 2
+        """Anchor points before the directions: x' and the data points x_{n_2}, ...,
+        x_{n_{L-1}} of the inner data biases (x_j0 = x_{n_2} for L = 3)."""
+        return self.depth - 1
 
     @property
     def n_anchors(self) -> int:
@@ -147,25 +181,31 @@ class ReflectionPlaneFamily:
         return self.n_points + self.dim - 1
 
     @property
+    def n_candidate_points(self) -> int:
+        """Points P whose x_n - P are first-layer direction candidates: x', and x_{n_k},
+        2x' - x_{n_k} for k = 2..L-1 (1 for L = 2, 3 for L = 3: X^(3) of eq. (28))."""
+        return 2 * self.depth - 3
+
+    @property
     def n_signs(self) -> int:
         return 0
 
     def size(self, n: int) -> int:
-        """The Lemma 4.2 count of raw features with the x_j0 candidates (seed-000-spec Sec. 3.3):
-        2 N^(d+1) (3 + d)^(d-1) for L = 3 (N^d (1 + d)^(d-1) for L = 2); an upper bound on
-        the columns the builder enumerates before removing anything."""
-        d = self.dim
-        if self.depth == 2:
-            return n ** d * (1 + d) ** (d - 1)
-        return 2 * n ** (d + 1) * (3 + d) ** (d - 1)
+        """Upper bound on the raw features: the Lemma 4.2 count with the x_j0 candidates
+        (seed-000-spec Sec. 3.3) 2 N^(d+1) (3 + d)^(d-1) for L = 3, N^d (1 + d)^(d-1) for
+        L = 2, and for L >= 4 (Sec. 3.5) 2 N^(L+d-2) (2L - 3 + d)^(d-1): 2 N^(L-1) first-layer
+        and inner anchor choices times (d-1)-tuples of the (2L - 3) N + d direction
+        candidates."""
+        d, L = self.dim, self.depth
+        return (1 if L == 2 else 2) * n ** (L + d - 2) * (2 * L - 3 + d) ** (d - 1)
 
     # -- the formula ------------------------------------------------------------------------------
     def neurons(self, anchors):
-        """Rescaled units of anchor arrays (S, k, d): (W (S, d), b1 (S,), b2 (S,) or None for
-        L = 2, volume (S,)) with w = cross(Delta) (Hodge dual of the wedge, 000 eq. (6)),
-        volume = ||w||_1, W = w / ||w||_1 in the canonical sign, b1 = -x' W and
-        b2 = -|(x_j0 - x') W| (000 Thm 4.1, eq. (12)).  Dependent directions give volume 0
-        and W = b = 0."""
+        """Rescaled units of anchor arrays (S, k, d): (W (S, d), b1 (S,), inner (S, L - 2) or
+        None for L = 2, volume (S,)) with w = cross(Delta) (Hodge dual of the wedge, 000 eq.
+        (6)), volume = ||w||_1, W = w / ||w||_1 in the canonical sign, b1 = -x' W and the data
+        feature biases inner[:, l - 2] = b^(l) = -h_{l-1}(x_{n_l}) (000 eq. (12), (60); L = 3:
+        b^(2) = -|(x_j0 - x') W|, Thm 4.1).  Dependent directions give volume 0 and W = b = 0."""
         from gaconvex.algebra import generalized_cross
 
         anchors = np.asarray(anchors, dtype=np.float64)
@@ -177,69 +217,135 @@ class ReflectionPlaneFamily:
         W[live] = cross[live] / volume[live, None]
         W *= canonical_sign(W)[:, None] if S else 1.0
         W += 0.0  # no negative zeros in reports
-        b1 = -np.einsum("sd,sd->s", anchors[:, 0], W)
-        b2 = None if self.depth == 2 else -np.abs(np.einsum("sd,sd->s", anchors[:, 1], W) + b1)
-        return W, b1, b2, volume
+        projections = np.einsum("skd,sd->sk", anchors[:, :k], W)
+        b1 = -projections[:, 0]
+        if self.depth == 2:
+            return W, b1, None, volume
+        inner = np.empty((S, self.depth - 2))
+        h = np.abs(projections + b1[:, None])  # h_1 at x', x_{n_2}, ...
+        for l in range(2, self.depth):
+            inner[:, l - 2] = -h[:, l - 1]
+            h = np.abs(h + inner[:, l - 2:l - 1])
+        return W, b1, inner, volume
 
     def apply(self, u):
         """sigma(u) = |u|, numpy or torch."""
         return u.abs() if hasattr(u, "abs") and not isinstance(u, np.ndarray) else np.abs(u)
 
-    def evaluate(self, X, W, b1, b2, out=None):
-        """Columns f(x_i) for units (W (P, d), b1 (P,), b2 (P,) or None) on X (N, d):
-        | |X W^T + b1| + b2 | (L = 3), |X W^T + b1| (L = 2); numpy (into ``out``) or torch."""
+    def evaluate(self, X, W, b1, inner=None, out=None):
+        """Columns f(x_i) for units (W (P, d), b1 (P,), inner (P, L - 2) (or (P,) for L = 3)
+        or None) on X (N, d): |... ||X W^T + b1| + b^(2)| ... + b^(L-1)|; numpy (into ``out``)
+        or torch."""
         U = X @ W.T
         if out is not None:
             out[...] = U
             U = out
         U += b1
         U = self.apply(U) if out is None else np.abs(U, out=U)
-        if b2 is None:
+        if inner is None:
             return U
-        U += b2
-        return self.apply(U) if out is None else np.abs(U, out=U)
+        inner = inner.reshape(W.shape[0], -1)
+        for l in range(inner.shape[1]):
+            U += inner[:, l]
+            U = self.apply(U) if out is None else np.abs(U, out=U)
+        return U
 
     def unit(self, anchor_values, signs=()) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The rescaled unit of one column, [(W (d, 1), b1 (1, 1))] (+ [(1, b2)] for L = 3),
-        ||W||_1 = 1: the chain of 000 eq. (11) that reconstruction unscales (Def. E.2
-        corrected, seed-000-spec Sec. 3.6)."""
+        """The rescaled unit of one column, [(W (d, 1), b1 (1, 1))] + [(1, b^(l))] for
+        l = 2..L-1, ||W||_1 = 1: the chain of 000 eq. (11) that reconstruction unscales (Def.
+        E.2 corrected, seed-000-spec Sec. 3.6)."""
         anchors = np.asarray(anchor_values, dtype=np.float64).reshape(1, self.n_anchors, self.dim)
-        W, b1, b2, volume = self.neurons(anchors)
+        W, b1, inner, volume = self.neurons(anchors)
         if volume[0] == 0:
             raise GaconvexError("the directions of this column are linearly dependent (zero cross "
                                 "product): they define no first-layer weight.")
         layers = [(W[0].reshape(self.dim, 1), np.array([[b1[0]]]))]
-        if b2 is not None:
-            layers.append((np.ones((1, 1)), np.array([[b2[0]]])))
+        if inner is not None:
+            layers += [(np.ones((1, 1)), np.array([[b]])) for b in inner[0]]
         return layers
 
-    def breakplanes(self, anchor_values, anchor_index=None) -> list[ReflectionPlane]:
-        """The breakplanes of one column, all orthogonal to W (000 Thm 4.3 corrected (10c)):
-        L = 2: the plane through x'; L = 3: "data" through x_j0, "reflection" through
-        2x' - x_j0 (a data point, x_j-1, when x' is the midpoint) and the "ridge" through x'.
-        When (x_j0 - x') W = 0 the three coincide and f = |(x - x') W| has one plane."""
+    def breakplanes(self, anchor_values, anchor_index=None,
+                    reading: str = "chain") -> list[ReflectionPlane]:
+        """The breakplanes of one column, all orthogonal to W, each with the minimal reflection
+        order of its point over the column's data points under ``reading`` ("chain" as printed
+        in 000 App. F, or "tree"; :mod:`gaconvex.symbolic.reflections`).
+
+        L = 2: the plane through x'; L = 3 (Thm 4.3 corrected (10c)): "data" through x_j0,
+        "reflection" through 2x' - x_j0 (a data point, x_j-1, when x' is the midpoint) and the
+        "ridge" through x' (when (x_j0 - x') W = 0 the three coincide: one plane).  L >= 4: the
+        kinks of the 1-D deep narrow abs feature of t = x W (002; exact, by
+        :func:`gaconvex.symbolic.breakpoints`) as affine combinations of the anchor points,
+        sorted along W: "ridge" at local maxima of f, else "data", "reflection" (order >= 1,
+        at most 2(L - 3) for data x', Thm 4.5) or "combination" (no order: midpoints)."""
         k, d = self.n_anchors, self.dim
         anchors = np.asarray(anchor_values, dtype=np.float64).reshape(k, d)
         W = self.unit(anchor_values)[0][0][:, 0]
         names = _point_names(anchor_index, self.depth)
         if self.depth == 2:
-            return [ReflectionPlane(anchors[0], W, "data", names[0])]
+            return [ReflectionPlane(anchors[0], W, "data", names[0], 0)]
+        if self.depth >= 4:
+            return self._deep_breakplanes(anchors, W, anchor_index, reading)
         xp, x0 = anchors[0], anchors[1]
         if abs(np.dot(x0 - xp, W)) <= 1e-12 * (np.abs(x0).max() + np.abs(xp).max() + 1):
-            return [ReflectionPlane(x0, W, "data", names[1])]
+            return [ReflectionPlane(x0, W, "data", names[1], 0)]
         midpoint = anchor_index is not None and anchor_index[2] == MIDPOINT_KIND
-        return [ReflectionPlane(x0, W, "data", names[1]),
-                ReflectionPlane(2 * xp - x0, W, "data" if midpoint else "reflection", names[2]),
-                ReflectionPlane(xp, W, "ridge", names[0])]
+        return [ReflectionPlane(x0, W, "data", names[1], 0),
+                ReflectionPlane(2 * xp - x0, W, "data" if midpoint else "reflection", names[2],
+                                0 if midpoint else 1),
+                ReflectionPlane(xp, W, "ridge", names[0], None if midpoint else 0)]
+
+    def _deep_breakplanes(self, anchors, W, anchor_index, reading) -> list[ReflectionPlane]:
+        """L >= 4 planes from the exact 1-D kinks of the projected chain (see breakplanes).
+        Without ``anchor_index`` x' is taken as a data point and equal anchors as one point."""
+        from .architecture import architecture
+        from .breakpoints import breakpoints
+        from .derivation import derive
+        from .reflections import describe_combination
+
+        L, k = self.depth, self.n_points
+        points = anchors[:k].copy()  # x_{n_1}, ..., x_{n_{L-1}}: the 1-D anchors a1, a2, ...
+        midpoint = anchor_index is not None and anchor_index[2] == MIDPOINT_KIND
+        if midpoint:
+            points[0] = 2 * anchors[0] - anchors[1]
+        if anchor_index is not None:
+            rows = [int(anchor_index[0]), int(anchor_index[1]),
+                    *(int(v) for v in anchor_index[3:L])]
+        else:
+            rows = []
+            for i, p in enumerate(points):
+                twin = next((j for j in range(i) if np.array_equal(points[j], p)), None)
+                rows.append(rows[twin] if twin is not None else i)
+        distinct = sorted(set(rows))
+        names = [f"x[{r}]" if anchor_index is not None else f"p{r + 1}" for r in distinct]
+        t = points @ W
+        scale = float(np.abs(t).max()) or 1.0
+        witness = [float(v) for v in np.round(t / scale, 12) * scale]  # exact ties stay ties
+        family = derive(architecture("abs", L, midpoints=True)).families[int(midpoint)]
+        W1, b1, inner, _ = self.neurons(anchors[None])
+        step = W / (W @ W) * 1e-6 * (scale + 1.0)  # moves x W by 1e-6 (scale + 1)
+        planes = []
+        for b in breakpoints(family, witness):
+            coeffs = [sum(b.expr.coeff(a) for a, r in zip(family.anchors, rows) if r == row)
+                      for row in distinct]
+            label, order = describe_combination(coeffs, names, reading=reading)
+            point = sum(float(c) * points[rows.index(r)] for c, r in zip(coeffs, distinct))
+            around = self.evaluate(np.vstack([point - step, point, point + step]), W1, b1,
+                                   inner)[:, 0]
+            kind = ("ridge" if around[1] > max(around[0], around[2]) else "data" if order == 0
+                    else "reflection" if order is not None else "combination")
+            planes.append(ReflectionPlane(np.asarray(point, dtype=np.float64), W, kind,
+                                          label.removeprefix("data point "), order))
+        return planes
 
     # -- the symbolic statement (describe, tests) -------------------------------------------------
     @cached_property
     def expr(self):
-        """f as a sympy expression in x1..xd, the anchors (xp1.., xj0_1.., Delta v11..), d <= 5:
-        the volume form (9): | |det[x - x'; V]| - |det[x_j0 - x'; V]| | / ||cross(V)||_1."""
+        """f as a sympy expression in x1..xd, the anchors (xp1.., xj0_1.. (= x_{n_2}),
+        xn3_1.., .., Delta v11..), d <= 5: the volume form (9), nested for L >= 4:
+        h_1(u) = |det[u - x'; V]| / ||cross(V)||_1, h_l(u) = |h_{l-1}(u) - h_{l-1}(x_{n_l})|."""
         if self.dim > _MAX_SYMBOLIC_DIM:
             inner = "|star((x - x') ^ B)| - |star((x_j0 - x') ^ B)|" if self.depth == 3 \
-                else "star((x - x') ^ B)"
+                else "star((x - x') ^ B)" if self.depth == 2 else "h_(L-1)(x), h_1 = star((x - x') ^ B)"
             return f"|{inner}| / ||B||_1, B = Delta_1 ^ ... ^ Delta_{self.dim - 1}"
         import sympy as sp
 
@@ -252,15 +358,25 @@ class ReflectionPlaneFamily:
         vol = lambda u: sp.Abs((u - xp).col_join(V).det())  # noqa: E731
         if self.depth == 2:
             return vol(x) / norm
-        return sp.Abs(vol(x) - vol(row("xj0_"))) / norm
+        if self.depth == 3:
+            return sp.Abs(vol(x) - vol(row("xj0_"))) / norm
+        inner = [row("xj0_")] + [row(f"xn{l}_") for l in range(3, self.depth)]
+
+        def h(u, level):
+            if level == 1:
+                return vol(u) / norm
+            return sp.Abs(h(u, level - 1) - h(inner[level - 2], level - 1))
+
+        return h(x, self.depth - 1)
 
     def describe_column(self, info) -> str:
         """One column's unit and its planes, in the names of the data rows."""
         planes = self.breakplanes(info.anchor_values, info.anchor_index)
         (W, b1), *rest = self.unit(info.anchor_values)
         w = np.round(W[:, 0], 6).tolist()
-        inner = f"|<x, W> {b1[0, 0]:+.6g}|"
-        body = f"|{inner} {rest[0][1][0, 0]:+.6g}|" if rest else inner
+        body = f"|<x, W> {b1[0, 0]:+.6g}|"
+        for _, b in rest:
+            body = f"|{body} {b[0, 0]:+.6g}|"
         return (f"{body}, W = {w} (||W||_1 = 1); planes: "
                 + "; ".join(f"{p.kind} through {p.label}" for p in planes))
 
@@ -268,6 +384,9 @@ class ReflectionPlaneFamily:
         if self.depth == 2:
             return (f"{self.architecture} [data planes]: f(x) = |(x - x') W|, "
                     "W = cross(Delta) / ||cross(Delta)||_1")
+        if self.depth >= 4:
+            return (f"{self.architecture} [data feature sub-library, may be incomplete]: "
+                    "f = h_(L-1), h_1(x) = |(x - x') W|, h_l(x) = |h_(l-1)(x) - h_(l-1)(x_n_l)|")
         return (f"{self.architecture} [reflection planes]: f(x) = ||(x - x') W| - |(x_j0 - x') W||"
                 " = min(|(x - x_j0) W|, |(x - R(x_j0, x')) W|)")
 
@@ -289,14 +408,9 @@ def _check(arch) -> None:
     if (act.a_plus, act.a_minus, act.b_plus, act.b_minus) != (1, -1, 0, 0):
         raise GaconvexError(f"the reflection-plane family is the deep narrow abs network of 000 "
                             f"(Thms 4.1, 4.3); got {act.name}. Use activation 'abs'.")
-    if arch.depth not in (2, 3):
-        raise GaconvexError(
-            f"the d-D reflection-plane dictionary is explicit for depth 2 (000 Remark E.1) and 3 "
-            f"(Thm 4.1) only; got depth {arch.depth}. For L >= 4 the paper gives no complete "
-            "dictionary (Thm 4.4); use depth 3, or the 1-D libraries (dim=1) for deeper nets.")
     if arch.midpoints or arch.skip:
         raise GaconvexError("the reflection-plane family has its midpoint first-layer biases built "
-                            "in (000 Thm 4.1) and no skip connection: use midpoints=None, "
+                            "in (000 Thm 4.1, eq. (12)) and no skip connection: use midpoints=None, "
                             "skip=False.")
 
 

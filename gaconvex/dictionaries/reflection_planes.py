@@ -19,6 +19,19 @@ Delta_1..Delta_{d-1} are every (d-1)-subset of the candidates
 claim C10, seed-000-spec Sec. 3.1).  L = 2 (Remark E.1, eq. (43)): x' = x_n and Delta from
 {x_n' - x_n} u {e_l}.  The 2-layer features are the L = 3 columns with j_-1 = j_0.
 
+L >= 4 (Thm 4.4, the *data feature sub-library*, seed-000-spec Sec. 3.5 "recommended
+implementation"): x' in {x_n1, (x_n1 + x_n2)/2} as for L = 3, inner data biases at
+x_n2, ..., x_n(L-1) (every tuple in [N]^(L-2)), and directions from the candidates
+
+    {x_n - x'}_n u {x_n - x_nk}_n,k u {x_n - (2x' - x_nk)}_n,k u {e_1, ..., e_d},  k = 2..L-1,
+
+the 3-layer set of (x', x_n2) extended as the spec's heuristic says.  **This library may be
+incomplete**: the paper gives no complete dictionary for L >= 4, so the Lasso over it is an
+upper bound on the training optimum (valid units), the report carries
+:data:`SUBLIBRARY_NOTE` and the fit certificate says "sub-library".  A chain with n_l = n_(l-1)
+is the depth-(l-1) feature, so the depth-L library contains every lower depth's; at d = 1 it
+is exactly the deep narrow abs library of the *Library of Mirrors* (tested).
+
 Nothing disappears silently (:class:`ReflectionPlaneReport`): subsets with dependent
 directions (w = 0) are counted and listed, a direction repeated within one (j_-1, j_0, x') (the
 same column) is counted, zero and identical columns are removed by
@@ -28,7 +41,7 @@ certificate then speaks about the sampled library only).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from math import comb
 
 import numpy as np
@@ -41,10 +54,15 @@ from .storage import DenseColumns, KernelColumns, TorchColumns
 from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets
 
 __all__ = ["ReflectionPlaneBlock", "ReflectionPlaneReport", "reflection_plane_library",
-           "FIRST_BIASES", "candidate_codes", "raw_size"]
+           "FIRST_BIASES", "SUBLIBRARY_NOTE", "candidate_codes", "raw_size"]
 
 #: The two first-layer bias points x' of Thm 4.1: the data point x_j-1 and the midpoint.
 FIRST_BIASES = ("data", "midpoint")
+_MIDPOINT = 1  # anchor_index[2] of a midpoint x' (gaconvex.symbolic.MIDPOINT_KIND)
+#: The report's note for L >= 4 (000 Thm 4.4 proves a finite dictionary exists, gives none).
+SUBLIBRARY_NOTE = ("sub-library: for L >= 4 the paper gives no complete dictionary (000 Thm "
+                   "4.4); these data-feature columns with heuristic directions may be "
+                   "incomplete, so the Lasso is an upper bound on the training problem")
 _REPORTED = 20  # degenerate subsets listed in the report
 
 
@@ -54,8 +72,9 @@ class ReflectionPlaneBlock(WedgeBlock):
 
     Inherits the anchor metadata and the chunked products of :class:`WedgeBlock`; ``weights``
     (P, d) are W (||W||_1 = 1, canonical sign), ``bias`` (P,) b^(1) = -x' W and ``inner_bias``
-    (P,) b^(2) = -|(x_j0 - x') W| (None for L = 2); ``signs`` is empty (P, 0): abs units need
-    no inner signs.  :meth:`breakplanes` gives each column's planes.
+    (P, L - 2) the data feature biases b^(2), ..., b^(L-1) (b^(2) = -|(x_j0 - x') W|; None for
+    L = 2); ``signs`` is empty (P, 0): abs units need no inner signs.  :meth:`breakplanes`
+    gives each column's planes.
     """
 
     inner_bias: np.ndarray | None = None
@@ -85,9 +104,16 @@ class ReflectionPlaneBlock(WedgeBlock):
             out = np.empty((X.shape[0], len(self)), order="F")
         return self.family.evaluate(X, self.weights, self.bias, self.inner_bias, out=out)
 
-    def breakplanes(self, j: int):
-        """The :class:`gaconvex.symbolic.ReflectionPlane` list of column j of the block."""
-        return self.family.breakplanes(self.anchor_values[j], self.anchor_index[j])
+    def breakplanes(self, j: int, reading: str = "chain"):
+        """The :class:`gaconvex.symbolic.ReflectionPlane` list of column j of the block, each
+        with its reflection order under ``reading`` ("chain" or "tree", 000 App. F)."""
+        return self.family.breakplanes(self.anchor_values[j], self.anchor_index[j], reading)
+
+    def max_order(self, j: int, reading: str = "chain") -> int | None:
+        """Largest minimal reflection order of column j's breakplanes (000 Thm 4.5: 0 for
+        L = 2, 1 for L = 3, <= 2(L - 3) for data x' at L >= 4); None if one has no order."""
+        orders = [p.order for p in self.breakplanes(j, reading)]
+        return None if None in orders else max(orders)
 
 
 @dataclass(frozen=True)
@@ -99,7 +125,8 @@ class ReflectionPlaneReport:
         enumerated (a uniform sample when ``sampled``); degenerate : pairs whose directions are
         dependent (w = 0), ``degenerate_sets`` the first as ``anchor_index`` rows; repeated :
         pairs whose direction +-W repeats an earlier one of the same x' (the same column);
-        columns : the :class:`DeduplicationReport` of zero / identical columns, or None.
+        columns : the :class:`DeduplicationReport` of zero / identical columns, or None;
+        notes : e.g. :data:`SUBLIBRARY_NOTE` for L >= 4 (``sublibrary``).
     """
 
     n_raw: int
@@ -111,6 +138,11 @@ class ReflectionPlaneReport:
     sampled: bool = False
     columns: DeduplicationReport | None = None
     notes: tuple = field(default_factory=tuple)
+
+    @property
+    def sublibrary(self) -> bool:
+        """Whether the library is the (possibly incomplete) L >= 4 sub-library."""
+        return SUBLIBRARY_NOTE in self.notes
 
     def __str__(self) -> str:
         text = (f"{self.n_enumerated} of {self.n_raw} (x', directions) pairs"
@@ -124,39 +156,74 @@ class ReflectionPlaneReport:
         return text + "".join(f"; {note}" for note in self.notes)
 
 
+def _stride(depth: int) -> int:
+    """Direction codes per data point: 3 up to L = 3 (x', x_j0, R), 2L - 3 beyond."""
+    return max(3, 2 * depth - 3)
+
+
 def candidate_codes(n: int, d: int, depth: int, j0_directions: bool = True) -> np.ndarray:
     """Direction codes of X^(3) (module doc): 3m + t for x_m minus x' (t = 0), x_j0 (t = 1),
-    R (t = 2), and -l for e_l; L = 2 uses t = 0 and the e_l."""
-    kinds = [0] if depth == 2 else [0, 2] if not j0_directions else [0, 1, 2]
-    data = (3 * np.arange(n)[:, None] + np.array(kinds)).ravel()
+    R (t = 2), and -l for e_l; L = 2 uses t = 0 and the e_l; L >= 4 (the heuristic of
+    seed-000-spec Sec. 3.5) (2L - 3) m + t for x_m minus x' (t = 0), x_{n_k} (t = 2k - 3) and
+    2x' - x_{n_k} (t = 2k - 2), k = 2..L-1.  ``j0_directions=False`` drops the data-point
+    types t odd (x_j0, x_{n_k}: the theorem statement's set for L = 3)."""
+    if depth == 2:
+        kinds = np.array([0])
+    else:
+        kinds = np.arange(2 * depth - 3)
+        kinds = kinds if j0_directions else kinds[kinds % 2 == 0]
+    data = (_stride(depth) * np.arange(n)[:, None] + kinds).ravel()
     return np.concatenate([data, -np.arange(1, d + 1)])
 
 
-def _first_layer_points(X, depth: int, first_biases) -> tuple[np.ndarray, np.ndarray]:
-    """(index (T, 3) rows (j_-1, j_0, kind), base points (T, 3, d): x', x_j0, 2x' - x_j0)."""
+def _first_layer_choices(n: int, depth: int, first_biases) -> np.ndarray:
+    """Rows (n_1, n_2, kind) of the first-layer bias choices (T0, 3): x' = x_{n_1} (kind 0) for
+    every (n_1, n_2), the midpoint (kind 1) once per pair n_1 < n_2 (the feature is symmetric
+    in them); L = 2: (n, n, 0).  Deeper anchors n_3..n_{L-1} range over [N] independently."""
+    if depth == 2:
+        return np.column_stack([np.arange(n), np.arange(n), np.zeros(n, dtype=np.int64)])
+    jm, j0 = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(n), indexing="ij"))
+    parts = []
+    if "data" in first_biases:
+        parts.append(np.column_stack([jm, j0, np.full(jm.size, 0)]))
+    if "midpoint" in first_biases:
+        pair = jm < j0
+        parts.append(np.column_stack([jm[pair], j0[pair], np.full(pair.sum(), 1)]))
+    return np.vstack(parts).astype(np.int64)
+
+
+def _anchor_points(X, depth: int, choices: np.ndarray, t: np.ndarray):
+    """For the flat first-layer indices t (P,) into choices x [N]^(L-3): the index rows
+    (n_1, n_2, kind, n_3, ..., n_{L-1}) (P, L) (L = 2: (n,)), the chain's points
+    (x', x_{n_2}, ..., x_{n_{L-1}}) (P, L - 1, d) and the candidate base points
+    (x', x_{n_2}, 2x' - x_{n_2}, x_{n_3}, 2x' - x_{n_3}, ...) (P, 2L - 3, d)."""
     n = len(X)
     if depth == 2:
-        idx = np.column_stack([np.arange(n), np.arange(n), np.zeros(n, dtype=np.int64)])
-    else:
-        jm, j0 = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(n), indexing="ij"))
-        parts = []
-        if "data" in first_biases:
-            parts.append(np.column_stack([jm, j0, np.full(jm.size, 0)]))
-        if "midpoint" in first_biases:
-            pair = jm < j0
-            parts.append(np.column_stack([jm[pair], j0[pair], np.full(pair.sum(), 1)]))
-        idx = np.vstack(parts).astype(np.int64)
-    xm, x0 = X[idx[:, 0]], X[idx[:, 1]]
-    xp = np.where((idx[:, 2] == 1)[:, None], (xm + x0) / 2, xm)
-    return idx, np.stack([xp, x0, 2 * xp - x0], axis=1)
+        index = choices[t, :1]
+        return index, X[index], X[index]
+    deep = max(depth - 3, 0)
+    first, rest = np.divmod(t, n ** deep)
+    inner = np.column_stack(np.unravel_index(rest, (n,) * deep)) if deep else \
+        np.zeros((len(t), 0), dtype=np.int64)
+    index = np.column_stack([choices[first], inner]).astype(np.int64)
+    xm, x0 = X[index[:, 0]], X[index[:, 1]]
+    xp = np.where((index[:, 2] == _MIDPOINT)[:, None], (xm + x0) / 2, xm)
+    chain = np.concatenate([xp[:, None], x0[:, None], X[index[:, 3:]]], axis=1)
+    base = np.empty((len(t), 2 * depth - 3, X.shape[1]))
+    base[:, 0] = xp
+    base[:, 1::2] = chain[:, 1:]
+    base[:, 2::2] = 2 * xp[:, None] - chain[:, 1:]
+    return index, chain, base
 
 
-def _directions(X, base, t, codes) -> np.ndarray:
-    """Delta vectors (P, d-1, d) of the chosen candidate codes (P, d-1) of points t (P,)."""
+def _directions(X, base, codes, stride: int) -> np.ndarray:
+    """Delta vectors (P, d-1, d) of the chosen candidate codes (P, d-1) with the base points
+    (P, B, d) of each column."""
     n, d = X.shape
     data = codes >= 0
     safe = np.where(data, codes, 0)
-    V = X[safe // 3] - base[t[:, None], safe % 3]
+    rows = np.arange(len(codes))[:, None]
+    V = X[safe // stride] - base[rows, safe % stride]
     basis = np.eye(d)[np.where(data, 0, -codes - 1)]
     return np.where(data[..., None], V, basis)
 
@@ -178,20 +245,21 @@ def reflection_plane_library(X, architecture, *, backend: str = "numba", dedupli
                              memory_limit: float | None = DEFAULT_MEMORY_LIMIT, seed=None,
                              device=None, storage: str = "dense", first_biases=FIRST_BIASES,
                              j0_directions: bool = True) -> Dictionary:
-    """The Lasso dictionary of a deep narrow abs ``architecture`` (L = 2, 3) on X (n, d).
+    """The Lasso dictionary of a deep narrow abs ``architecture`` (any depth L >= 2) on X (n, d).
 
-    Columns as in the module doc (000 Thm 4.1 for L = 3, Remark E.1 for L = 2): the Lasso
-    min 1/2 ||A z + xi 1 - y||^2 + beta ||z||_1 equals the training problem (2) of 000 with
-    penalty (beta / L) sum_i (|alpha_i|^L + ||W^(i,1)||_1^L + sum_l |w^(i,l)|^L), for widths
-    m >= ||z*||_0.
+    Columns as in the module doc (000 Thm 4.1 for L = 3, Remark E.1 for L = 2, the data feature
+    sub-library of Thm 4.4 for L >= 4): the Lasso min 1/2 ||A z + xi 1 - y||^2 + beta ||z||_1
+    equals the training problem (2) of 000 with penalty (beta / L) sum_i (|alpha_i|^L +
+    ||W^(i,1)||_1^L + sum_l |w^(i,l)|^L), for widths m >= ||z*||_0, when L <= 3; for L >= 4 it
+    is an upper bound (a sub-library, ``report.sublibrary``; the paper gives no complete one).
 
     ``max_columns``: above it, a uniform seeded (``seed``) sample of max_columns (x',
     directions) pairs (``Dictionary.sampled``); ``memory_limit`` (bytes) refuses a dense matrix
     or metadata larger than it; ``storage`` "dense" (BLAS; ``backend="torch"`` keeps a tensor on
     ``device``) or "kernels" (matrix-free chunked products); ``deduplicate`` (dense only)
     removes zero and identical columns (reported).  Ablations (claim C10): ``first_biases`` a
-    subset of ("data", "midpoint") (L = 3), ``j0_directions=False`` drops the x_n - x_j0
-    candidates (the theorem statement's set).
+    subset of ("data", "midpoint") (L >= 3), ``j0_directions=False`` drops the x_n - x_j0
+    (x_n - x_{n_k}) candidates (the theorem statement's set).
     """
     from gaconvex.data import as_points
     from gaconvex.symbolic import Architecture, derive, is_reflection_planes
@@ -215,17 +283,17 @@ def reflection_plane_library(X, architecture, *, backend: str = "numba", dedupli
     if n < 1:
         raise GaconvexError("the reflection-plane library needs at least one data point.")
     (family,) = derive(architecture).families
-    idx, base = _first_layer_points(X, L, first_biases)
+    choices = _first_layer_choices(n, L, first_biases)
     codes = candidate_codes(n, d, L, j0_directions)
     subsets = _all_subsets(len(codes), d - 1)
-    T, S = len(idx), len(subsets)
+    T, S = len(choices) * n ** max(L - 3, 0), len(subsets)
     total = T * S
     budget = total if max_columns is None else min(total, int(max_columns))
     what = f"the {architecture} library on {n} points ({total:,} raw columns)"
     if storage == "dense":
         check_memory(n, budget, memory_limit, what)
     k = family.n_anchors
-    need = budget * 8 * (2 * k * d + 3 * d + 8)
+    need = budget * 8 * (2 * k * d + (2 * L - 3 + 2) * d + 2 * L + 6)
     if memory_limit is not None and need > memory_limit:
         raise GaconvexError(
             f"{what}: building its units needs {need / 2**30:.3g} GiB, above the memory limit of "
@@ -237,22 +305,25 @@ def reflection_plane_library(X, architecture, *, backend: str = "numba", dedupli
             else np.arange(total))
     t, s = np.divmod(flat, S)
     chosen = codes[subsets[s]]
-    V = _directions(X, base, t, chosen)
-    anchors = np.concatenate([base[t, :family.n_points], V], axis=1)
-    W, b1, b2, volume = family.neurons(anchors)
+    index, chain, base = _anchor_points(X, L, choices, t)
+    V = _directions(X, base, chosen, _stride(L))
+    anchors = np.concatenate([chain, V], axis=1)
+    W, b1, inner, volume = family.neurons(anchors)
     degenerate = volume == 0
     repeated = _repeated_directions(t, W) & ~degenerate
     keep = ~degenerate & ~repeated
-    index = np.column_stack([idx[t] if L == 3 else idx[t, :1], chosen])
+    index = np.column_stack([index, chosen])
     if not keep.any():
         raise GaconvexError(f"every direction subset of {what} is degenerate (w = 0): the data "
                             "span no direction; use distinct points.")
     block = ReflectionPlaneBlock(
         family, index[keep], anchors[keep].reshape(int(keep.sum()), k * d),
         np.zeros((int(keep.sum()), 0), dtype=np.int8), W[keep], b1[keep], sampled,
-        None if b2 is None else b2[keep])
+        None if inner is None else inner[keep])
+    notes = () if family.complete else (SUBLIBRARY_NOTE,)
     report = ReflectionPlaneReport(total, T, budget, int(degenerate.sum()),
-                                   index[degenerate][:_REPORTED], int(repeated.sum()), sampled)
+                                   index[degenerate][:_REPORTED], int(repeated.sum()), sampled,
+                                   notes=notes)
     unpenalized = np.zeros((n, 0))
     if storage == "kernels":
         return Dictionary(architecture, X, (block,), KernelColumns(X, [block], backend, device),
@@ -261,9 +332,7 @@ def reflection_plane_library(X, architecture, *, backend: str = "numba", dedupli
                             unpenalized, report)
     if deduplicate:
         dictionary = deduplicate_columns(dictionary)
-        report = ReflectionPlaneReport(report.n_raw, report.n_points, report.n_enumerated,
-                                       report.degenerate, report.degenerate_sets,
-                                       report.repeated, sampled, dictionary.report)
+        report = replace(report, columns=dictionary.report)
         dictionary = Dictionary(architecture, X, dictionary.blocks, dictionary.store,
                                 unpenalized, report)
     if backend == "torch":
@@ -278,8 +347,8 @@ def reflection_plane_library(X, architecture, *, backend: str = "numba", dedupli
 def raw_size(n: int, d: int, depth: int, first_biases=FIRST_BIASES,
              j0_directions: bool = True) -> int:
     """Pairs (x', direction subset) the builder enumerates on n generic points (before
-    removing anything): T C(|X^(3)|, d - 1) with T = N^2 + N(N-1)/2 first-layer choices (N for
-    L = 2) and |X^(3)| = 3N + d candidates (2N + d without x_j0, N + d for L = 2)."""
-    T = n if depth == 2 else (n * n * ("data" in first_biases)
-                              + n * (n - 1) // 2 * ("midpoint" in first_biases))
+    removing anything): T C(|candidates|, d - 1) with T = (N^2 + N(N-1)/2) N^(L-3) first-layer
+    and inner anchor choices (N for L = 2) and |X^(3)| = 3N + d candidates (2N + d without
+    x_j0, N + d for L = 2; (2L - 3) N + d, or (L - 2) N + d without the x_{n_k}, for L >= 4)."""
+    T = len(_first_layer_choices(n, depth, first_biases)) * n ** max(depth - 3, 0)
     return T * comb(len(candidate_codes(n, d, depth, j0_directions)), d - 1)

@@ -241,8 +241,8 @@ def test_bad_requests_name_the_fix(rng):
         reflection_plane_library(X, _arch(2), storage="structured")
     with pytest.raises(GaconvexError, match="first_biases"):
         reflection_plane_library(X, _arch(2), first_biases=("ridge",))
-    with pytest.raises(GaconvexError, match="Thm 4.4"):
-        gs.architecture("abs", 4, dim=2)
+    with pytest.raises(GaconvexError, match="max_columns"):  # 4e7 raw columns: refused first
+        reflection_plane_library(rng.standard_normal((12, 2)), _arch(2, 6))
     with pytest.raises(GaconvexError, match="'abs'"):
         gs.architecture("leaky_relu", 3, family=gs.DEEP_NARROW_DDIM, dim=2)
     with pytest.raises(GaconvexError, match="memory limit"):
