@@ -17,6 +17,7 @@ from .families import FAMILIES, NetworkFamily, get_family, register_family
 from .deep_narrow import DEEP_NARROW
 from .symmetrized import SYMMETRIZED
 from .wedge import WEDGE, WedgeFeatureFamily, is_wedge
+from .wedge_three_layer import WEDGE_THREE_LAYER, ThreeLayerWedgeFamily, is_wedge_three_layer
 from .reflection_planes import (DEEP_NARROW_DDIM, ReflectionPlane, ReflectionPlaneFamily,
                                 is_reflection_planes)
 # Eager: the function `breakpoints` shares its name with its submodule, and importing a
@@ -40,7 +41,8 @@ _LAZY = {
 __all__ = ["ACTIVATIONS", "Activation", "absolute", "get_activation", "leaky_relu",
            "piecewise_linear", "relu", "sign", "threshold", "FAMILIES", "NetworkFamily",
            "get_family", "register_family", "DEEP_NARROW", "SYMMETRIZED", "WEDGE",
-           "WedgeFeatureFamily", "is_wedge", "DEEP_NARROW_DDIM", "ReflectionPlane",
+           "WedgeFeatureFamily", "is_wedge", "WEDGE_THREE_LAYER", "ThreeLayerWedgeFamily",
+           "is_wedge_three_layer", "DEEP_NARROW_DDIM", "ReflectionPlane",
            "ReflectionPlaneFamily", "is_reflection_planes", "MAX_DEPTH",
            "Architecture", "architecture", "FeatureFamily", "Layer", "Library", "derive", "forward",
            "propagate", "Breakpoint", "breakpoints", "describe", *_LAZY]

@@ -102,8 +102,9 @@ class Architecture:
     @property
     def has_free_intercept(self) -> bool:
         """Whether xi is a free Lasso variable (False for sign/threshold, 002 Thm 3.11, and
-        for bias-free networks, 001 Thm 4)."""
-        return self.activation.has_free_intercept and self.bias
+        for bias-free networks, 001 Thm 4, unless later layers keep biases, 001 Thm 12)."""
+        return self.activation.has_free_intercept and (self.bias
+                                                       or self.family.intercept_without_bias)
 
     @property
     def hidden_widths(self) -> tuple:

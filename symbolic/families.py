@@ -42,6 +42,8 @@ class NetworkFamily:
     bias_free : whether networks without biases are supported (001 Thms 2, 4, 17).
     multidim : whether the family is the default for d-dimensional inputs (d > 1) when
         ``architecture(...)`` names no family (the first registered one whose check passes).
+    intercept_without_bias : whether the Lasso keeps its free intercept when ``bias=False``
+        (the first layer is bias-free but later layers have biases: 001 Thm 12).
     """
 
     name: str
@@ -55,6 +57,7 @@ class NetworkFamily:
     norms: tuple = (2,)
     bias_free: bool = False
     multidim: bool = False
+    intercept_without_bias: bool = False
 
     def tied_layers(self, depth: int) -> tuple:
         """One flag per hidden layer: tied magnitudes (for the torch network's parameters)."""

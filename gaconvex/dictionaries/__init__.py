@@ -18,6 +18,8 @@ from .reflection_planes import (ReflectionPlaneBlock, ReflectionPlaneReport,
                                 reflection_plane_library)
 from .wedge import (WEDGE_STORAGES, WedgeBlock, WedgeReport, chamber_diameter,
                     local_chamber_diameter, wedge_library)
+from .wedge_three_layer import (ThreeLayerWedgeBlock, ThreeLayerWedgeReport,
+                                three_layer_wedge_library)
 
 __all__ = ["Block", "ColumnInfo", "DeduplicationReport", "Dictionary", "GridBlock", "GridRows",
            "deduplicate_columns", "DEFAULT_MEMORY_LIMIT", "STORAGES", "DenseColumns",
@@ -26,7 +28,8 @@ __all__ = ["Block", "ColumnInfo", "DeduplicationReport", "Dictionary", "GridBloc
            "merge_duplicate_points", "symmetrized_library", "two_layer_library",
            "WEDGE_STORAGES", "WedgeBlock", "WedgeReport", "wedge_library", "chamber_diameter",
            "local_chamber_diameter", "ReflectionPlaneBlock", "ReflectionPlaneReport",
-           "reflection_plane_library"]
+           "reflection_plane_library", "ThreeLayerWedgeBlock", "ThreeLayerWedgeReport",
+           "three_layer_wedge_library"]
 
 
 def build_dictionary(X, architecture, **options) -> Dictionary:
@@ -35,10 +38,12 @@ def build_dictionary(X, architecture, **options) -> Dictionary:
     :func:`reflection_plane_library`) or of its input dimension
     (1-D: :func:`library_1d`); ``options`` go to the builder."""
     from gaconvex._validation import GaconvexError
-    from gaconvex.symbolic import is_reflection_planes, is_wedge
+    from gaconvex.symbolic import is_reflection_planes, is_wedge, is_wedge_three_layer
 
     if is_wedge(architecture):
         return wedge_library(X, architecture, **options)
+    if is_wedge_three_layer(architecture):  # 3-layer ReLU on R^d (001 Thms 12, 13)
+        return three_layer_wedge_library(X, architecture, **options)
     if is_reflection_planes(architecture):  # deep narrow abs on R^d (000), also for d = 1
         return reflection_plane_library(X, architecture, **options)
     if architecture.dim == 1:
