@@ -301,6 +301,12 @@ def polish(network, X, y, beta, *, norm: int = 1, bias: bool | None = None,
                             "pass bias=True (or None).")
     if augment is None:
         augment = norm == 1
+    if not augment and d > 1 and np.linalg.matrix_rank(X - X[0] if bias else X) < d:
+        raise GaconvexError(  # every snapped neuron would be the normal of the data's span
+            f"polishing without the e_k augmentation needs data of {'affine ' if bias else ''}"
+            f"rank d = {d}; these points span less, so every cross product of them is normal to "
+            "their span. Use norm=1 (or augment=True; Lemma 19), or project the data onto their "
+            "span first (001 Lemma 23: X V from the compact SVD X = U S V^T).")
     arch = make_architecture("relu", 2, WEDGE, dim=d, norm=norm, bias=bool(bias))
     (family,) = derive(arch).families
     datafit = make_datafit(*((loss,) if loss is not None else ()))

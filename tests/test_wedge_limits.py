@@ -2,7 +2,8 @@
 of the wedge Lasso (Cor 18) against the minimum-l1-norm interpolation LP solved by scipy's
 HiGHS (``linprog(method="highs")``, independent of gaconvex's solvers), and the rotation
 (in)variance of the p = 2 / p = 1 wedge Lasso, with the p = 2 Pilanci-Ergen program
-(tests/ddim_oracles.py) as the invariant reference."""
+(tests/ddim_oracles.py) as the invariant reference; and the rank reduction of Lemma 23 for
+p = 2 on rank-deficient data against the same exact program."""
 from __future__ import annotations
 
 import numpy as np
@@ -75,3 +76,63 @@ def test_c24_p2_is_rotation_invariant_and_p1_is_not(d, bias):
         exact2 = [pilanci_ergen_value(Z, y, 0.1, p=2) for Z in (X, X @ Q)]
         np.testing.assert_allclose(exact2[1], exact2[0], rtol=1e-6)
         np.testing.assert_allclose(pilanci_ergen_value(X @ Q, y, 0.1, p=1), p1[1], rtol=1e-6)
+
+
+def _row_space_checks(fit, X, V, bias):
+    """The reduction is reported; every active neuron lies in the row space (w = V V^T w) and
+    vanishes on its anchors (original rows); the network attains the Lasso value and is the
+    Lasso model off the data's subspace too."""
+    reduction = fit.dictionary.report.reduction
+    assert reduction.rank == V.shape[1] and "Lemma 23" in fit.summary()
+    net = fit.network
+    W = net.weights[0].detach().numpy()[:, :, 0]
+    b = net.biases[0].detach().numpy()[:, 0, 0]
+    P = reduction.basis @ reduction.basis.T
+    np.testing.assert_allclose(W @ P, W, atol=1e-12)
+    np.testing.assert_allclose(P, V @ V.T, atol=1e-10)  # the data's (centred) row space
+    for unit, feature in enumerate(sorted(fit.features(), key=lambda f: f.index)):
+        idx = np.array(feature.info.anchor_index, dtype=int)
+        np.testing.assert_allclose(X[idx] @ W[unit] + (b[unit] if bias else 0.0), 0, atol=1e-10)
+    np.testing.assert_allclose(fit.network_objective(), fit.objective, rtol=1e-8)
+    X_new = np.random.default_rng(9).standard_normal((12, X.shape[1]))
+    np.testing.assert_allclose(net(X_new).detach().numpy(), fit.predict(X_new), atol=1e-10)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_lemma23_rank_reduction_to_a_line_is_exact(bias):
+    """Points on a line of R^3 (through 0 bias-free, affine with biases): the p = 2 library is
+    built on X V in R^1, where the wedge Lasso is Thm 1 (exact for every p), so its value ==
+    the exact p = 2 program on the original 3-D points (rtol 1e-6)."""
+    rng = np.random.default_rng(23)
+    direction = np.array([1.0, 2.0, -1.0]) / np.sqrt(6)
+    X = np.outer(rng.standard_normal(7), direction) + (np.array([0.5, 0.1, 0.3]) if bias else 0)
+    y = rng.standard_normal(7)
+    fit = gaconvex.convex_fit(X, y, _arch(3, 2, bias), 0.1)
+    assert fit.certificate.ok()
+    np.testing.assert_allclose(fit.objective, pilanci_ergen_value(X, y, 0.1, p=2, bias=bias),
+                               rtol=1e-6)
+    _row_space_checks(fit, X, direction[:, None], bias)
+
+
+def test_lemma23_plane_in_r3_and_d_above_n():
+    """Rank 2 in R^3 (bias-free, p = 2): the reduced Lasso == the 2-D wedge Lasso of X V
+    (rtol 1e-12), the exact program is unchanged by the reduction (PE(X) == PE(X V), rtol
+    1e-6; Lemma 23) and below the Lasso (Thm 5: an upper bound); the matrix-free store gives the
+    same value.  d = 6 > n = 4: the library lives in R^4."""
+    rng = np.random.default_rng(5)
+    V = np.linalg.qr(rng.standard_normal((3, 2)))[0]
+    X, y = rng.standard_normal((7, 2)) @ V.T, rng.standard_normal(7)
+    fit = gaconvex.convex_fit(X, y, _arch(3, 2), 0.1)
+    basis = fit.dictionary.report.reduction.basis
+    direct = gaconvex.convex_fit(X @ basis, y, _arch(2, 2), 0.1)
+    np.testing.assert_allclose(fit.objective, direct.objective, rtol=1e-12)
+    exact, reduced = (pilanci_ergen_value(Z, y, 0.1, p=2) for Z in (X, X @ basis))
+    np.testing.assert_allclose(exact, reduced, rtol=1e-6)
+    assert fit.objective >= exact * (1 - 1e-7)
+    kernels = gaconvex.convex_fit(X, y, _arch(3, 2), 0.1, storage="kernels")
+    np.testing.assert_allclose(kernels.objective, fit.objective, rtol=1e-10)
+    _row_space_checks(fit, X, V, False)
+    X6, y6 = rng.standard_normal((4, 6)), rng.standard_normal(4)
+    wide = gaconvex.convex_fit(X6, y6, _arch(6, 2), 0.1)
+    assert wide.dictionary.report.reduction.rank == 4 and wide.certificate.ok()
+    _row_space_checks(wide, X6, np.linalg.svd(X6, full_matrices=False)[2].T, False)

@@ -13,7 +13,9 @@ product: repeated or affinely dependent points) and repeated neurons (more than 
 on one hyperplane) are detected, reported in :class:`WedgeReport` and never become columns;
 with ``deduplicate`` the zero and identical columns are removed and reported as well
 (:func:`deduplicate_columns`).  Above ``max_columns`` the anchor sets are a uniform seeded
-sample and ``Dictionary.sampled`` is True.
+sample and ``Dictionary.sampled`` is True.  For p = 2 on data of rank r < d (affine rank with
+biases) the library is built in r dimensions and mapped back (001 Lemma 23,
+:class:`RankReduction`, reported in ``WedgeReport.reduction``).
 """
 from __future__ import annotations
 
@@ -28,8 +30,8 @@ from .library import DeduplicationReport, Dictionary, deduplicate_columns
 from .one_d import DEFAULT_MEMORY_LIMIT
 from .storage import DenseColumns, KernelColumns, TorchColumns
 
-__all__ = ["WedgeBlock", "WedgeReport", "wedge_library", "WEDGE_STORAGES", "chamber_diameter",
-           "local_chamber_diameter"]
+__all__ = ["WedgeBlock", "WedgeReport", "RankReduction", "RowSpaceFamily", "wedge_library",
+           "WEDGE_STORAGES", "chamber_diameter", "local_chamber_diameter"]
 
 #: Column stores a wedge library supports (the structured store is 1-D only).
 WEDGE_STORAGES = ("dense", "kernels")
@@ -122,7 +124,8 @@ class WedgeReport:
     degenerate : number of enumerated sets with a zero cross product (repeated or affinely
         dependent points), ``degenerate_sets`` the first of them as ``anchor_index`` rows;
     repeated : neurons +-(w, b) equal to an earlier one (anchors on a common hyperplane);
-    columns : the :class:`DeduplicationReport` of the zero / identical columns, or None.
+    columns : the :class:`DeduplicationReport` of the zero / identical columns, or None;
+    reduction : the :class:`RankReduction` the library was built under (001 Lemma 23), or None.
     """
 
     n_sets: int
@@ -133,6 +136,7 @@ class WedgeReport:
     sampled: bool = False
     columns: DeduplicationReport | None = None
     notes: tuple = field(default_factory=tuple)
+    reduction: "RankReduction | None" = None
 
     def __str__(self) -> str:
         text = (f"{self.n_enumerated} of {self.n_sets} anchor sets"
@@ -142,7 +146,84 @@ class WedgeReport:
             text += f" [first: {self.degenerate_sets[:3].tolist()}]"
         if self.columns is not None:
             text += f"; {self.columns}"
+        if self.reduction is not None:
+            text += f"; {self.reduction}"
         return text + "".join(f"; {note}" for note in self.notes)
+
+
+@dataclass(frozen=True)
+class RankReduction:
+    """001 Lemma 23 as a reported reduction: data of rank r < d (bias-free; affine rank, the
+    rank of X - 1 x_1^T, with biases) have the compact SVD X = U S V^T (centred with biases),
+    V (d, r) orthonormal ([ERRATUM] the paper writes R^{r x d}).  A first-layer weight w only
+    acts through X w = X V V^T w, and ||V V^T w||_2 <= ||w||_2, so for p = 2 some optimal w
+    lies in the row space, w = V w~: the p = 2 wedge library is built on the points X V in R^r
+    and every neuron is mapped back, w = V w~ (b unchanged).  (With biases the component of w
+    orthogonal to the centred rows only shifts the bias, so the same holds.)  The p = 1
+    library needs no reduction: its e_k augmentation is exact for any data (Lemma 19), and
+    the l1 norm is not rotation invariant (spec 001 Sec. 2.6).
+
+    dim, rank : d and r; affine : whether r is the affine rank (biased networks);
+    basis : V (d, r); singular_values : all singular values of X (centred with biases).
+    """
+
+    dim: int
+    rank: int
+    affine: bool
+    basis: np.ndarray
+    singular_values: np.ndarray
+
+    def __str__(self) -> str:
+        kind = "affine rank" if self.affine else "rank"
+        return (f"rank reduction (001 Lemma 23): the points have {kind} {self.rank} < d = "
+                f"{self.dim} (singular values {np.array2string(self.singular_values, precision=3)})"
+                f", so the library is built on X V in R^{self.rank} (V: {self.dim} x {self.rank} "
+                f"orthonormal, compact SVD) and every neuron is w = V w~, in the row space")
+
+
+def _rank_reduction(family, X: np.ndarray) -> RankReduction | None:
+    """The reduction of :class:`RankReduction` for X, or None when X has full (affine) rank."""
+    centred = X - X[0] if family.affine else X
+    _, S, Vt = np.linalg.svd(centred, full_matrices=False)
+    tol = S.max(initial=0.0) * max(X.shape) * np.finfo(float).eps
+    rank = int(np.sum(S > tol))
+    if rank >= X.shape[1]:
+        return None
+    return RankReduction(X.shape[1], rank, family.affine, Vt[:rank].T.copy(), S)
+
+
+@dataclass(frozen=True, eq=False)
+class RowSpaceFamily:
+    """The wedge family of a rank-reduced library (:class:`RankReduction`): ``inner`` is the
+    family in r dimensions (anchors in the coordinates X V), and every neuron it builds is
+    mapped back to R^d as w = V w~ (``unit``).  Everything else is the inner family's."""
+
+    inner: object
+    basis: np.ndarray
+
+    def __getattr__(self, name):
+        if name in ("inner", "basis"):
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    @property
+    def dim(self) -> int:
+        return self.basis.shape[0]
+
+    def unit(self, anchor_values, signs=(1,)):
+        """[(V W~ (d, 1), b)] of the inner unit [(W~ (r, 1), b)] (||V W~||_2 = ||W~||_2 = 1)."""
+        (W, b), = self.inner.unit(anchor_values, signs)
+        return [(self.basis @ W, b)]
+
+    def describe_column(self, info) -> str:
+        (W, _), = self.unit(info.anchor_values, info.signs)
+        text = self.inner.describe_column(info)
+        head, _, rest = text.partition(" (||w||")
+        return (f"{head.split(', w = ')[0]}, w = V w~ = {np.round(W[:, 0], 6).tolist()} (||w||"
+                f"{rest}; anchors in the reduced coordinates X V (001 Lemma 23)")
+
+    def __str__(self) -> str:
+        return f"{self.inner} mapped to R^{self.dim} by w = V w~ (001 Lemma 23)"
 
 
 def _all_subsets(m: int, k: int) -> np.ndarray:
@@ -196,23 +277,30 @@ def _anchor_sets(family, n: int, budget: int | None, rng) -> tuple[np.ndarray, b
     return _sample_subsets(m, k, budget, n if family.affine else None, rng), True
 
 
-def _check_rank(family, X: np.ndarray) -> None:
+def _check_rank(family, X: np.ndarray, rank_reduction: bool) -> RankReduction | None:
     """p = 2 uses no augmentation, so its hyperplanes need rank(X) = d (bias-free) or
-    affinely independent points (biased); otherwise every anchor set is degenerate."""
+    affinely independent points (biased); otherwise every anchor set is degenerate and the
+    library is built in the row space (:class:`RankReduction`), or refused when
+    ``rank_reduction`` is False or nothing is left (all points 0)."""
     if family.augmented or family.dim == 1:
-        return
+        return None
+    reduction = _rank_reduction(family, X)
+    if reduction is None:
+        return None
     n, d = X.shape
-    centred = X - X[0] if family.affine else X
-    rank = np.linalg.matrix_rank(centred) if n else 0
-    need = d
-    if rank < need:
-        kind = "affine rank" if family.affine else "rank"
+    kind = "affine rank" if family.affine else "rank"
+    if reduction.rank == 0:
+        raise GaconvexError(f"the {n} points are all 0: they define no hyperplane through the "
+                            "origin; a bias-free network of them is 0. Use bias=True.")
+    if not rank_reduction:
         raise GaconvexError(
             f"the p = 2 wedge library needs data of {kind} d = {d} (hyperplanes through "
             f"{'d' if family.affine else 'd - 1 and the origin'} data points); these {n} points "
-            f"have {kind} {rank}, so every cross product vanishes. Project the data onto their "
-            "span first (001 Lemma 23: X V with the compact SVD X = U S V^T, then W = V W~), "
-            "or use norm=1, whose augmentation with e_1..e_d is exact for any data (Lemma 19).")
+            f"have {kind} {reduction.rank}, so every cross product vanishes. Pass "
+            "rank_reduction=True (001 Lemma 23: the library on X V, V from the compact SVD "
+            "X = U S V^T, neurons w = V w~), or use norm=1, whose augmentation with e_1..e_d is "
+            "exact for any data (Lemma 19).")
+    return reduction
 
 
 def _repeated_neurons(w: np.ndarray, b: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
@@ -247,7 +335,7 @@ def _repeated_neurons(w: np.ndarray, b: np.ndarray, rtol: float = 1e-12) -> np.n
 def wedge_library(X, architecture, *, backend: str = "numba", deduplicate: bool = True,
                   max_columns: int | None = None,
                   memory_limit: float | None = DEFAULT_MEMORY_LIMIT, seed=None, device=None,
-                  storage: str = "dense") -> Dictionary:
+                  storage: str = "dense", rank_reduction: bool = True) -> Dictionary:
     """The wedge Lasso dictionary of a 2-layer ReLU ``architecture`` (wedge family) on X (n, d).
 
     Columns relu(s (<x_i, w_S> + b_S)) for every anchor set S of the family and s = +-1
@@ -261,7 +349,10 @@ def wedge_library(X, architecture, *, backend: str = "numba", deduplicate: bool 
     sets; ``memory_limit`` (bytes) refuses a dense matrix or per-column metadata larger than
     it; ``storage``: "dense" (BLAS; ``backend="torch"`` keeps it as a tensor on ``device``) or
     "kernels" (matrix-free, chunked BLAS products); ``deduplicate`` (dense only) removes zero
-    and identical columns, reported in ``dictionary.report.columns``.
+    and identical columns, reported in ``dictionary.report.columns``.  ``rank_reduction``
+    (p = 2): on data of rank r < d (affine rank with biases) build the library in the row
+    space and map the neurons back (001 Lemma 23, :class:`RankReduction`, reported in
+    ``dictionary.report.reduction``); False refuses such data.
     """
     from gaconvex.data import as_points
     from gaconvex.symbolic import Architecture, derive, is_wedge
@@ -281,7 +372,12 @@ def wedge_library(X, architecture, *, backend: str = "numba", deduplicate: bool 
     (family,) = derive(architecture).families
     if n < 1:
         raise GaconvexError("the wedge library needs at least one data point.")
-    _check_rank(family, X)
+    reduction = _check_rank(family, X, rank_reduction)
+    if reduction is not None:
+        return _reduced_library(X, architecture, reduction, backend=backend,
+                                deduplicate=deduplicate, max_columns=max_columns,
+                                memory_limit=memory_limit, seed=seed, device=device,
+                                storage=storage)
     total = family.n_subsets(n)
     if total == 0:
         raise GaconvexError(f"no anchor sets: {family.n_anchors} anchors are needed from "
@@ -340,6 +436,23 @@ def wedge_library(X, architecture, *, backend: str = "numba", deduplicate: bool 
         dictionary = Dictionary(architecture, X, dictionary.blocks, TorchColumns(tensor),
                                 unpenalized, report)
     return dictionary
+
+
+def _reduced_library(X, architecture, reduction: RankReduction, **options) -> Dictionary:
+    """The library of X (n, d) under ``reduction``: built on X V in R^r by
+    :func:`wedge_library`, its neurons mapped back to w = V w~ (columns unchanged: X V w~ =
+    X w), the reduction added to the report."""
+    from dataclasses import replace
+
+    V = reduction.basis
+    inner = wedge_library(X @ V, replace(architecture, dim=reduction.rank), **options)
+    blocks = tuple(WedgeBlock(RowSpaceFamily(b.family, V), b.anchor_index, b.anchor_values,
+                              b.signs, b.weights @ V.T, b.bias, b.sampled) for b in inner.blocks)
+    store = inner.store
+    if isinstance(store, KernelColumns):  # the matrix-free products evaluate the mapped neurons
+        store = KernelColumns(X, list(blocks), store.backend, store.device)
+    return Dictionary(architecture, X, blocks, store, inner.unpenalized,
+                      replace(inner.report, reduction=reduction))
 
 
 def chamber_diameter(X, *, method: str = "auto") -> float:

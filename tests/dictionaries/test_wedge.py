@@ -273,9 +273,10 @@ _finite = st.floats(-10, 10, allow_nan=False, width=64)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(2, 4), st.integers(1, 5), st.data())
 def test_bad_input_gives_an_error_or_a_reported_reduction(d, n, data):
-    """NaN: an error naming X; p = 2 on data of rank < d (d > n, or points in a subspace): an
-    error pointing to Lemma 23 / norm=1; p = 1 (augmented, exact for any X): a dictionary whose
-    report accounts for every anchor set, all columns finite."""
+    """NaN: an error naming X; p = 2 on data of rank r < d (d > n, or points in a subspace):
+    the library of the row space with the reduction reported (001 Lemma 23), or with
+    rank_reduction=False an error naming it and norm=1; p = 1 (augmented, exact for any X): a
+    dictionary whose report accounts for every anchor set, all columns finite."""
     X = np.array(data.draw(st.lists(st.lists(_finite, min_size=d, max_size=d), min_size=n,
                                     max_size=n)))
     bad = X.copy()
@@ -293,19 +294,32 @@ def test_bad_input_gives_an_error_or_a_reported_reduction(d, n, data):
         assert D.n_columns == 2 * (r.n_sets - r.degenerate - r.repeated)
         assert np.isfinite(D.to_dense()).all()
     if np.linalg.matrix_rank(X) < d:
-        with pytest.raises(GaconvexError, match="rank|Lemma 23|anchor sets"):
-            wedge_library(X, _arch(d, 2, False))
+        with pytest.raises(GaconvexError, match="rank_reduction=True|all 0"):
+            wedge_library(X, _arch(d, 2, False), rank_reduction=False)
+        try:
+            D2 = wedge_library(X, _arch(d, 2, False))
+        except GaconvexError as error:  # nothing to reduce to: the points are all 0
+            assert "all 0" in str(error) or "degenerate" in str(error)
+        else:
+            V = D2.report.reduction.basis
+            assert D2.report.reduction.rank == np.linalg.matrix_rank(X) == V.shape[1]
+            assert "Lemma 23" in str(D2.report) and np.isfinite(D2.to_dense()).all()
+            W = D2.blocks[0].weights
+            np.testing.assert_allclose(W - (W @ V) @ V.T, 0, atol=1e-12)  # w in the row space
 
 
 def test_rank_deficient_and_d_greater_than_n(rng):
-    """Points in a plane of R^3: p = 2 refuses (every normal is the plane's), p = 1 solves the
-    exact problem through e_k (Lemma 19); d > n likewise."""
+    """Points in a plane of R^3: p = 2 refuses with rank_reduction=False (every normal is the
+    plane's) and otherwise reports the Lemma 23 reduction, p = 1 solves the exact problem
+    through e_k (Lemma 19); d > n likewise."""
     X = rng.standard_normal((6, 2)) @ rng.standard_normal((2, 3))
     y = rng.standard_normal(6)
     with pytest.raises(GaconvexError, match="Lemma 23"):
-        wedge_library(X, _arch(3, 2, False))
+        wedge_library(X, _arch(3, 2, False), rank_reduction=False)
     with pytest.raises(GaconvexError, match="affine rank"):
-        wedge_library(X[:, :2] @ np.ones((2, 3)), _arch(3, 2, True))
+        wedge_library(X[:, :2] @ np.ones((2, 3)), _arch(3, 2, True), rank_reduction=False)
+    assert wedge_library(X, _arch(3, 2, False)).report.reduction.rank == 2
+    assert wedge_library(X[:, :2] @ np.ones((2, 3)), _arch(3, 2, True)).report.reduction.rank == 1
     fit = gaconvex.convex_fit(X, y, _arch(3, 1, False), 0.1)
     assert fit.certificate.ok()
     fit = gaconvex.convex_fit(rng.standard_normal((2, 4)), [1.0, -1.0], _arch(4, 1, True), 0.1)
