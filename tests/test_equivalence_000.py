@@ -315,6 +315,26 @@ def test_c7_depth_four_sub_library_is_incomplete_in_one_dimension():
     np.testing.assert_allclose(value, five, rtol=1e-6)
 
 
+def test_c7_depth_four_sub_library_is_incomplete_in_two_dimensions():
+    """The C7 diagnostic's violation at L = 4, d = 2 (seed 2, N = 6, beta = 0.05; ratio 1.024),
+    made explicit: the chain W = e_2, x' = x_5 + (x_3 - x_4)/2 (0-based rows; the first-layer
+    bias where h_2(x_3) = h_2(x_4), a tie at the last layer, not a data point or a midpoint),
+    b^(2) = -h_1(x_5), b^(3) = -h_2(x_3) correlates with the Lasso's dual vector by 1.024 beta,
+    and adding its column lowers the Lasso value (cvxpy): ties at inner layers make first-layer
+    biases that the data feature sub-library of Thm 4.4 does not contain."""
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((6, 2)), rng.standard_normal(6)
+    fit = gaconvex.convex_fit(X, y, _arch(2, 4), 0.05)
+    t = X[:, 1]
+    h1 = np.abs(t - (t[5] + (t[3] - t[4]) / 2))
+    h2 = np.abs(h1 - h1[5])
+    f = np.abs(h2 - h2[3])
+    assert abs(h2[3] - h2[4]) < 1e-12
+    assert abs(_dual(fit) @ f) > 0.05 * 1.02
+    A = fit.dictionary.to_dense()
+    assert cvxpy_lasso_value(np.column_stack([A, f]), y, 0.05) < fit.objective * (1 - 2e-4)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed, n, beta", [(101, 7, 0.05), (0, 6, 0.05), (2, 6, 0.05)])
 def test_c7_depth_four_diagnostic_d2(seed, n, beta):
