@@ -2,7 +2,8 @@
 
 Parallel and standard networks (:mod:`.modules`), the training objective (1.1)
 (:mod:`.objective`), reconstruction of a network from a Lasso solution (:mod:`.reconstruction`),
-non-convex training (:mod:`.training`), kinks of trained networks (:mod:`.kinks`) and the
+non-convex training (:mod:`.training`), c-output two-layer networks (001 Thm 14,
+:mod:`.vector_output`), kinks of trained networks (:mod:`.kinks`) and the
 library-completeness search of the dual certificate (:mod:`.completeness`).  Importing this
 package imports torch.
 """
@@ -14,8 +15,10 @@ from .modules import ParallelNetwork, StandardNetwork, activation_function, to_s
 from .objective import data_fit, penalty, training_objective
 from .reconstruction import reconstruct, split_neurons
 from .training import TrainingResult, train_nonconvex
+from .vector_output import VectorOutputNetwork, reconstruct_vector, train_vector_output
 
 __all__ = ["ParallelNetwork", "StandardNetwork", "activation_function", "to_standard",
            "data_fit", "penalty", "training_objective", "reconstruct", "split_neurons",
            "TrainingResult", "train_nonconvex", "UnitCorrelation", "max_unit_correlation",
-           "unit_values", "Kink", "NetworkKinks", "breakpoints", "network_function"]
+           "unit_values", "Kink", "NetworkKinks", "breakpoints", "network_function",
+           "VectorOutputNetwork", "reconstruct_vector", "train_vector_output"]
