@@ -260,7 +260,7 @@ def test_reconstruction_follows_definition_e2_at_depth_four():
 def test_c9_depth_monotonicity():
     """C9: p*_2 >= p*_3 >= p*_4,sub >= p*_5,sub (cvxpy oracle, rtol 1e-8) on random d = 2
     instances (N = 6, 7, beta = 0.05); p*_2 > p*_3 and p*_3 > p*_4 strictly on some.  p*_5 <
-    p*_4 was never seen on these (nor on 45 more N = 6 instances, beta 0.05-0.2): it is
+    p*_4 was never seen on 66 random d = 2 instances (N = 6, 7, beta 0.002-0.2): it is
     asserted on nearly collinear d = 2 data, where the 1-D gains of depth carry over."""
     strict = [0, 0, 0]
     instances = [(seed, n) for seed in (2, 3, 5) for n in (6, 7)]
