@@ -77,6 +77,44 @@ def test_rows_of_z_vanish_together_and_the_summary_names_the_group_lasso():
     assert "GroupLassoCertificate" in text and "duality gap" in text and "c=3" in text
 
 
+def test_the_network_objective_is_the_stated_formula():
+    """VectorOutputNetwork.objective == a numpy evaluation of 1/2 sum_i w_i ||f(x_i) - y_i||^2
+    + (beta / 2) sum_j ||W1_j||_p^2 + ||W2_j||_2^2, f(x) = sum_j relu(<W1_j, x> + b1_j) W2_j + xi,
+    for a batch of 3 random networks (p = 1, 2)."""
+    from gaconvex.networks import VectorOutputNetwork
+    from gaconvex.symbolic import get_activation
+
+    rng = np.random.default_rng(11)
+    X, Y, w = rng.standard_normal((9, 3)), rng.standard_normal((9, 2)), rng.uniform(0.5, 2, 9)
+    W1, b1 = rng.standard_normal((3, 5, 3)), rng.standard_normal((3, 5))
+    W2, xi = rng.standard_normal((3, 5, 2)), rng.standard_normal((3, 2))
+    net = VectorOutputNetwork(get_activation("relu"), W1, b1, W2, xi)
+    for p in (1, 2):
+        got = net.objective(X, Y, 0.3, sample_weight=w, norm=p).detach().numpy()
+        for r in range(3):
+            f = np.maximum(X @ W1[r].T + b1[r], 0) @ W2[r] + xi[r]
+            pen = np.linalg.norm(W1[r], ord=p, axis=1) ** 2 + np.linalg.norm(W2[r], axis=1) ** 2
+            expected = 0.5 * np.sum(w * np.sum((f - Y) ** 2, axis=1)) + 0.15 * pen.sum()
+            np.testing.assert_allclose(got[r], expected, rtol=1e-13)
+        np.testing.assert_allclose(net.select(r)(X).detach().numpy(), f, rtol=1e-13)
+
+
+def test_rank_deficient_p2_vector_outputs_use_the_row_space():
+    """p = 2 on a plane of R^3 with Y (n, 2): the Lemma 23 reduction applies to the group Lasso
+    too (== cvxpy on the reduced library), and the rebuilt first-layer weights lie in the plane."""
+    rng = np.random.default_rng(12)
+    V = np.linalg.qr(rng.standard_normal((3, 2)))[0]
+    X, Y = rng.standard_normal((7, 2)) @ V.T, rng.standard_normal((7, 2))
+    fit = gaconvex.convex_fit(X, Y, _arch(3, 2), BETA)
+    assert fit.dictionary.report.reduction.rank == 2
+    oracle = cvxpy_group_lasso_value(fit.dictionary.to_dense(), Y, BETA, intercept=False,
+                                     tol=1e-10)
+    np.testing.assert_allclose(fit.objective, oracle, rtol=1e-6)
+    np.testing.assert_allclose(fit.network_objective(), fit.objective, rtol=1e-7)
+    W1 = fit.network.W1.detach().numpy()
+    np.testing.assert_allclose(W1 @ V @ V.T, W1, atol=1e-12)
+
+
 def test_one_column_behaves_exactly_like_y():
     """Y of shape (n, 1) is the scalar Lasso: the same ConvexFit, the same objective."""
     X, Y = _data(4, 7, 2, 1)

@@ -162,8 +162,9 @@ def train_vector_output(X, Y, beta, *, activation="relu", m: int = 24, restarts:
     """
     from gaconvex.symbolic import get_activation
 
-    from .training import _optimize, _threads_for
+    from .training import _check_options, _optimize
 
+    steps = _check_options("adam", schedule, beta, lr, steps, restarts)
     act = get_activation(activation) if isinstance(activation, str) else activation
     X = np.asarray(X, dtype=np.float64)
     X = X[:, None] if X.ndim == 1 else X
@@ -178,7 +179,6 @@ def train_vector_output(X, Y, beta, *, activation="relu", m: int = 24, restarts:
     params = [q for q in net.parameters() if q.requires_grad]
     opt = torch.optim.Adam(params, lr=lr)
     start = time.perf_counter()
-    with _threads_for(device):
-        _, final = _optimize(lambda: net.objective(xt, yt, beta, norm=norm), opt, int(steps),
-                             schedule, net.batch_shape, device)
+    _, final = _optimize(lambda: net.objective(xt, yt, beta, norm=norm), opt, steps, schedule,
+                         net.batch_shape, device)  # (one intra-op thread on the CPU)
     return final, net, time.perf_counter() - start
