@@ -140,6 +140,23 @@ def test_row_K_diagnostic_and_value_order(rng):
     assert np.isfinite(ratio)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_row_K_at_d1_is_the_library_of_mirrors_three_layer_relu(seed):
+    """d = 1 reduces to the 1-D libraries: row K on R^1 (w = +-1, b1 = -x_l w, second-layer
+    breakpoint at x_j0) has the optimal value of the deep narrow ReLU L = 3 library of the
+    *Library of Mirrors* (002 Thm 3.11, certified complete by its continuous-bias search), the
+    same training problem; row J (bias-free first layer) is above it."""
+    rng = np.random.default_rng(seed)
+    X, y = rng.standard_normal((7, 1)), rng.standard_normal(7)
+    K = gaconvex.convex_fit(X, y, gs.architecture("relu", 3, gs.WEDGE_THREE_LAYER, dim=1), BETA)
+    mirrors = gaconvex.convex_fit(X[:, 0], y, gs.architecture("relu", 3), BETA)
+    assert mirrors.certificate.globally_optimal()
+    np.testing.assert_allclose(K.objective, mirrors.objective, rtol=1e-7)
+    J = gaconvex.convex_fit(X, y, gs.architecture("relu", 3, gs.WEDGE_THREE_LAYER, dim=1,
+                                                  bias=False), BETA)
+    assert J.objective >= K.objective * (1 - 1e-9)
+
+
 def test_two_layer_values_bound_the_three_layer_value(rng):
     """A 2-layer bias-free unit relu(<x, w>) is the 3-layer unit with W2 = 1, b2 = 0 and the
     same path norm, and row J adds an intercept: J <= the exact 2-layer Lasso of Thm 4 (F)."""
