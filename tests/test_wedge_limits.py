@@ -15,7 +15,7 @@ import gaconvex
 import gaconvex.symbolic as gs
 from gaconvex.dictionaries import wedge_library
 
-from ddim_oracles import pilanci_ergen_value
+from ddim_oracles import pilanci_ergen_value, sign_patterns
 
 
 def _arch(d, p=1, bias=False):
@@ -56,6 +56,45 @@ def test_c22_lasso_over_beta_tends_to_the_min_norm_value(n, d, bias):
         ratios.append(ratio)
     assert np.all(np.diff(ratios) >= -1e-9 * p0)
     assert abs(ratios[-1] - p0) <= 1e-5 * (u @ u)  # the bound's beta ||u||^2 / 2 at beta = 1e-5
+
+
+def _min_norm_network_value(X, y, p):
+    """p*_0 of Cor 18 under the lambda/2 convention, min 1/2 sum_j ||W1_j||_p^2 + W2_j^2 s.t.
+    the bias-free 2-layer ReLU network interpolates y: the Pilanci-Ergen program over every
+    sign pattern with the fit as an equality constraint (cvxpy, Clarabel)."""
+    import cvxpy as cp
+
+    D = sign_patterns(X)
+    k, d = len(D), X.shape[1]
+    V, U = cp.Variable((d, k)), cp.Variable((d, k))
+    fit, constraints = 0, []
+    for j in range(k):
+        G = (2 * D[j] - 1)[:, None] * X
+        constraints += [G @ V[:, j] >= 0, G @ U[:, j] >= 0]
+        fit = fit + cp.multiply(D[j], X @ (V[:, j] - U[:, j]))
+    norms = cp.sum(cp.norm(V, p, axis=0)) + cp.sum(cp.norm(U, p, axis=0))
+    problem = cp.Problem(cp.Minimize(norms), constraints + [fit == y])
+    problem.solve(solver="CLARABEL", tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
+    assert problem.status == cp.OPTIMAL
+    return float(problem.value)
+
+
+def test_c22_min_norm_lasso_is_the_min_norm_network():
+    """Cor 18 (52): for p = 1 (dictionary F) the beta = 0 value equals the minimum-norm
+    interpolating network p*_0 (rtol 1e-7; measured 70.1221509 both); for p = 2 it lies in
+    p*_0 <= p^_0 <= p*_0 / (1 - eps), eps = D(X) (measured 1212.01 <= 1212.55 <= 1898.2,
+    eps = 0.361, 25 points in R^2)."""
+    from gaconvex.dictionaries import chamber_diameter
+
+    rng = np.random.default_rng(3)
+    X, y = rng.standard_normal((6, 2)), rng.standard_normal(6)
+    np.testing.assert_allclose(gaconvex.convex_fit(X, y, _arch(2), 0.0).objective,
+                               _min_norm_network_value(X, y, 1), rtol=1e-7)
+    X, y = rng.standard_normal((25, 2)), rng.standard_normal(25)
+    eps = chamber_diameter(X)
+    exact = _min_norm_network_value(X, y, 2)
+    value = gaconvex.convex_fit(X, y, _arch(2, 2), 0.0).objective
+    assert eps < 1 and exact * (1 - 1e-7) <= value <= exact / (1 - eps)
 
 
 @pytest.mark.parametrize("d", [2, 3])
