@@ -203,7 +203,8 @@ class ThreeLayerWedgeFamily:
         directions = ", ".join(direction_name(i, j) for i, j in zip(pairs[::2], pairs[1::2]))
         first = (f"relu(<x, W>{b1[0, 0]:+.6g})" if self.affine else "relu(<x, W>)")
         return (f"relu({t[0, 0]:+g} {first} {b2[0, 0]:+.6g}), W = "
-                f"{np.round(W[:, 0], 6).tolist()} (||W||_1 = 1) orthogonal to {directions or 'nothing'}; "
+                f"{np.round(W[:, 0], 6).tolist()} (||W||_1 = 1) orthogonal to "
+                f"{directions or 'nothing'}; "
                 f"second-layer breakpoint at {names[0]}"
                 + (f", first-layer hyperplane through {names[1]}" if self.affine else ""))
 
