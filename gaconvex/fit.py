@@ -414,7 +414,8 @@ def _check_vector_request(architecture, datafit, beta: float, sparse: bool) -> N
                             "output column at a time.")
     if beta == 0:
         raise GaconvexError("beta = 0 (minimum-norm interpolation) is not available for vector "
-                            "outputs; pass a small beta > 0 (e.g. 1e-6) for the limit (001 Cor 18).")
+                            "outputs; pass a small beta > 0 (e.g. 1e-6) for the limit (001 "
+                            "Cor 18).")
     if sparse:
         raise GaconvexError("sparse=True (a vertex solution) is for one output; the group Lasso "
                             "of vector outputs keeps whole rows of Z (drop sparse=True).")

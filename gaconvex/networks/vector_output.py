@@ -89,7 +89,8 @@ class VectorOutputNetwork(nn.Module):
     def penalty(self, beta, *, norm: int = 1) -> torch.Tensor:
         """(beta / 2) sum_j ||W1_j||_p^2 + ||W2_j||_2^2 (module docstring): (*batch,)."""
         if norm not in (1, 2):
-            raise GaconvexError(f"norm must be 1 or 2 (p of the first-layer penalty), got {norm!r}.")
+            raise GaconvexError(f"norm must be 1 or 2 (p of the first-layer penalty), got "
+                                f"{norm!r}.")
         first = self.W1.abs().sum(-1) ** 2 if norm == 1 else (self.W1 ** 2).sum(-1)
         return beta / 2 * (first + (self.W2 ** 2).sum(-1)).sum(-1)
 

@@ -123,7 +123,8 @@ class GroupLassoCertificate:
 
     def summary(self, indent: str = "") -> str:
         """Multi-line report with the verdict of ``ok()`` (as ``LassoCertificate.summary``)."""
-        rows = [("primal objective", f"{self.primal:.12g}"), ("dual objective", f"{self.dual:.12g}"),
+        rows = [("primal objective", f"{self.primal:.12g}"),
+                ("dual objective", f"{self.dual:.12g}"),
                 ("duality gap", f"{self.gap:.3e}  (relative {self.relative_gap:.3e})"),
                 ("KKT residual", f"{self.kkt_residual:.3e}  (relative to beta_t)"),
                 ("max||A_j^T L||/beta", f"{self.max_correlation_ratio:.10f}"),
