@@ -126,6 +126,8 @@ def test_storages_sampling_and_dispatch_agree(rng):
     z, r = rng.standard_normal(dense.n_columns), rng.standard_normal(6)
     np.testing.assert_allclose(kernels.matvec(z), dense.matvec(z), atol=1e-12)
     np.testing.assert_allclose(kernels.rmatvec(r), dense.rmatvec(r), atol=1e-12)
+    torch_kernels = three_layer_wedge_library(X, arch, storage="kernels", backend="torch")
+    np.testing.assert_allclose(torch_kernels.to_dense(), dense.to_dense(), atol=1e-14)
     assert build_dictionary(X, arch).n_columns == three_layer_wedge_library(X, arch).n_columns
     sample = three_layer_wedge_library(X, arch, max_columns=40, seed=1, deduplicate=False)
     assert sample.sampled and sample.report.sampled and sample.report.n_enumerated == 10
@@ -164,3 +166,16 @@ def test_bad_input_is_refused(rng):
         gs.architecture("abs", 3, gs.WEDGE_THREE_LAYER, dim=2)
     with pytest.raises(GaconvexError, match="memory limit"):
         three_layer_wedge_library(rng.standard_normal((12, 3)), _arch(3), memory_limit=1e4)
+
+
+def test_column_descriptions_name_the_anchors(rng):
+    """describe(i) says the unit, the directions its neuron is orthogonal to and the anchor of
+    the second-layer breakpoint (row K also the point of the first-layer hyperplane)."""
+    X = rng.standard_normal((4, 3))
+    for bias in (False, True):
+        D = three_layer_wedge_library(X, _arch(3, bias), deduplicate=False)
+        idx = D.blocks[0].anchor_index[5]
+        text = D.describe(5)
+        assert f"second-layer breakpoint at x[{idx[0]}]" in text
+        assert ("first-layer hyperplane through x[%d]" % idx[1] in text) == bias
+        assert "orthogonal to" in text and "||W||_1 = 1" in text
