@@ -344,8 +344,9 @@ class ReflectionPlaneFamily:
         xn3_1.., .., Delta v11..), d <= 5: the volume form (9), nested for L >= 4:
         h_1(u) = |det[u - x'; V]| / ||cross(V)||_1, h_l(u) = |h_{l-1}(u) - h_{l-1}(x_{n_l})|."""
         if self.dim > _MAX_SYMBOLIC_DIM:
-            inner = "|star((x - x') ^ B)| - |star((x_j0 - x') ^ B)|" if self.depth == 3 \
-                else "star((x - x') ^ B)" if self.depth == 2 else "h_(L-1)(x), h_1 = star((x - x') ^ B)"
+            inner = {2: "star((x - x') ^ B)",
+                     3: "|star((x - x') ^ B)| - |star((x_j0 - x') ^ B)|"}.get(
+                         self.depth, "h_(L-1)(x) of h_1 = star((x - x') ^ B)")
             return f"|{inner}| / ||B||_1, B = Delta_1 ^ ... ^ Delta_{self.dim - 1}"
         import sympy as sp
 
@@ -410,8 +411,8 @@ def _check(arch) -> None:
                             f"(Thms 4.1, 4.3); got {act.name}. Use activation 'abs'.")
     if arch.midpoints or arch.skip:
         raise GaconvexError("the reflection-plane family has its midpoint first-layer biases built "
-                            "in (000 Thm 4.1, eq. (12)) and no skip connection: use midpoints=None, "
-                            "skip=False.")
+                            "in (000 Thm 4.1, eq. (12)) and no skip connection: use "
+                            "midpoints=None, skip=False.")
 
 
 def _features(arch) -> tuple:

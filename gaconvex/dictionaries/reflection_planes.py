@@ -50,6 +50,7 @@ from gaconvex._validation import GaconvexError, check_memory
 
 from .library import DeduplicationReport, Dictionary, deduplicate_columns
 from .one_d import DEFAULT_MEMORY_LIMIT
+from .reports import EnumerationReport
 from .storage import DenseColumns, KernelColumns, TorchColumns
 from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets
 
@@ -117,7 +118,7 @@ class ReflectionPlaneBlock(WedgeBlock):
 
 
 @dataclass(frozen=True)
-class ReflectionPlaneReport:
+class ReflectionPlaneReport(EnumerationReport):
     """What :func:`reflection_plane_library` enumerated, skipped and removed.
 
     n_raw : (x', direction subset) pairs of the full library, <= the Lemma 4.2 count
@@ -149,11 +150,7 @@ class ReflectionPlaneReport:
                 f"{' (uniform sample)' if self.sampled else ''} over {self.n_points} first-layer "
                 f"bias choices: {self.degenerate} degenerate (w = 0), {self.repeated} repeated "
                 "directions")
-        if self.degenerate:
-            text += f" [first: {self.degenerate_sets[:3].tolist()}]"
-        if self.columns is not None:
-            text += f"; {self.columns}"
-        return text + "".join(f"; {note}" for note in self.notes)
+        return text + self.removals()
 
 
 def _stride(depth: int) -> int:
