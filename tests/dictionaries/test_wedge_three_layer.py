@@ -179,3 +179,30 @@ def test_column_descriptions_name_the_anchors(rng):
         assert f"second-layer breakpoint at x[{idx[0]}]" in text
         assert ("first-layer hyperplane through x[%d]" % idx[1] in text) == bias
         assert "orthogonal to" in text and "||W||_1 = 1" in text
+
+
+def _distinct_lines(W, b):
+    """Distinct lines <w, x> + b = 0 of neurons (W (P, 2), b (P,)): unit normal, sign fixed."""
+    key = np.column_stack([W, b]) / np.linalg.norm(W, axis=1, keepdims=True)
+    lead = key[np.arange(len(key)), np.argmax(np.abs(key[:, :2]) > 1e-9, axis=1)]
+    key *= np.where(lead < 0, -1, 1)[:, None]
+    return np.unique(np.round(key, 9), axis=0)
+
+
+def test_diamond_candidate_breaklines_are_those_of_fig_7():
+    """001 Sec. 3.7, Fig. 7 (b), (d) on the diamond (+-1, 0), (0, +-1): the bias-free first
+    layer of Thm 12 has 4 candidate lines, the axes and the diagonals y = +-x (translations of
+    Aff(x_1, x_2), Aff(x_2, x_3) to the origin); row K's lines are the pair directions and the
+    axes translated to every data point: 10 distinct lines (spec 001 Sec. 5: the paper's
+    "12 neurons" counts 10 distinct lines)."""
+    from gaconvex.datasets.synthetic import diamond_points
+
+    X = diamond_points()
+    J = three_layer_wedge_library(X, _arch(2), deduplicate=False).blocks[0]
+    lines = _distinct_lines(J.weights, J.bias)
+    expected = np.array([[0, 1, 0], [1, 0, 0], [1, -1, 0], [1, 1, 0]], dtype=float)
+    expected[:, :2] /= np.linalg.norm(expected[:, :2], axis=1, keepdims=True)
+    np.testing.assert_allclose(lines[np.lexsort(lines.T[::-1])],
+                               expected[np.lexsort(expected.T[::-1])], atol=1e-9)
+    K = three_layer_wedge_library(X, _arch(2, True), deduplicate=False).blocks[0]
+    assert len(_distinct_lines(K.weights, K.bias)) == 10
