@@ -183,15 +183,16 @@ def cross_laplace_parallel(V, n_slots, first, out, inn, vec, col, sign, src, hsi
         flags[2] = max(flags[2], part_flags[p, 2])
 
 
-def cross_laplace(V, schedule, src, hsign, rtol: float):
-    """(cross products (N, d), flags) of V (N, d-1, d) float64 by :func:`_cross_block`."""
+def cross_laplace(V, schedule, src, hsign, rtol: float, parallel: bool = True):
+    """(cross products (N, d), flags) of V (N, d-1, d) float64 by :func:`_cross_block`, in
+    threads above ``PARALLEL_ITEMS`` items when ``parallel``."""
     V = np.ascontiguousarray(V)
     result = np.empty((V.shape[0], V.shape[2]))
     flags = np.zeros(3, dtype=np.int64)
     args = (V, schedule.n_slots, schedule.first, schedule.out, schedule.inn, schedule.vec,
             schedule.col, schedule.sign, np.asarray(src, dtype=np.int64),
             np.asarray(hsign, dtype=np.float64), rtol, result, flags)
-    if V.shape[0] <= PARALLEL_ITEMS:
+    if V.shape[0] <= PARALLEL_ITEMS or not parallel:
         cross_laplace_serial(*args)
     else:
         cross_laplace_parallel(*args, 4 * numba.get_num_threads())

@@ -312,29 +312,56 @@ def _overflow_error(n_over: int, n_total: int, exponent: int, info) -> GaconvexE
         "separately (in logs).")
 
 
-def _fused_cross(V, rtol: float):
-    """cross(V) for a float64 numpy V (..., d-1, d) by one fused numba pass (scaling, Laplace
-    expansion, Hodge permutation, dependence test; the same numbers as the general path), or
-    None where that path does not apply (other types, d = 1, too many Laplace terms)."""
+def _fused_cross(V, rtol: float, layout: str):
+    """cross(V) for a float64 numpy V in one numba pass (the same numbers as the general path),
+    or None where that path does not apply (other types, d = 1, too many Laplace terms).
+
+    ``layout`` "rows": V (..., d-1, d) -> (..., d); "soa": V (d-1, d, ...) -> (d, ...). For
+    d <= 6, a generated straight-line kernel per layout (``_codegen``, single-threaded; items
+    that need exact rescaling go to the block kernel); above, the block kernel
+    (``_kernels.cross_laplace``) on the rows layout."""
     if not (isinstance(V, np.ndarray) and V.dtype == np.float64 and V.ndim >= 2):
         return None
-    k, d = V.shape[-2:]
+    k, d = V.shape[-2:] if layout == "rows" else V.shape[:2]
     if k != d - 1 or k == 0 or _laplace_terms(d, k) > _MAX_LAPLACE_TERMS:
         return None
-    batch = math.prod(V.shape[:-2])
+    batch_shape = V.shape[:-2] if layout == "rows" else V.shape[2:]
+    batch = math.prod(batch_shape)
     _check_size(d, k, batch, 1, "generalized_cross")
+    from ._codegen import MAX_GENERATED_D, generated_cross
     from ._kernels import cross_laplace
 
-    schedule, (src, sign) = _laplace_schedule(d, k), _hodge_table(d, k)
-    result, flags = cross_laplace(V.reshape(batch, k, d), schedule, src, sign, float(rtol))
+    if layout == "rows":
+        flat = np.ascontiguousarray(V.reshape(batch, k, d))
+    else:
+        flat = np.ascontiguousarray(V.reshape(k, d, batch))
+    if d <= MAX_GENERATED_D:
+        result, flags = generated_cross(flat, layout, rtol)
+    else:
+        rows = flat if layout == "rows" else np.moveaxis(flat, 2, 0)
+        result, flags = cross_laplace(rows, _laplace_schedule(d, k), *_hodge_table(d, k),
+                                      float(rtol))
+        result = result if layout == "rows" else np.ascontiguousarray(result.T)
     if flags[0]:
         check_finite(V, "V")
     if flags[1]:
         raise _overflow_error(int(flags[1]), batch, int(flags[2]), np.finfo(np.float64))
-    return result.reshape(V.shape[:-2] + (d,))
+    if layout == "rows":
+        return result.reshape(batch_shape + (d,))
+    return result.reshape((d,) + batch_shape)
 
 
-def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10):
+def _soa_operand(V) -> None:
+    """Check the shape (d-1, d, ...) of a coefficient-first stack V before any conversion."""
+    shape = tuple(getattr(V, "shape", np.shape(V)))
+    if len(shape) < 2 or shape[1] < 1 or shape[0] != shape[1] - 1:
+        raise GaconvexError(
+            f"generalized_cross(layout='soa') needs V of shape (d-1, d, ...), coordinate c of "
+            f"vector i of item n at V[i, c, n]; got shape {shape}. For one vector per row "
+            "(shape (..., d-1, d)) use layout='rows'.")
+
+
+def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10, layout: str = "rows"):
     """Generalized cross product of d-1 vectors in R^d (001 Def. 4, eq. (42); 000 eq. (5'), (6)).
 
     cross(v_1, ..., v_{d-1}) = sum_i (-1)^(i-1) det(V without column i) e_i
@@ -365,16 +392,33 @@ def generalized_cross(V, *, method: str = "cofactor", rtol: float = 1e-10):
         sign that makes det[n; V] > 0; more stable for large d. Both agree in sign and scale.
     rtol : float
         Relative tolerance of the dependence test (0 keeps every nonzero result).
+    layout : {"rows", "soa"}
+        "rows" (default): V (..., d-1, d), one vector per row; result (..., d). "soa"
+        (structure of arrays, coefficient-first, kingdon's layout): V (d-1, d, ...) with
+        coordinate c of vector i of item n at V[i, c, n]; result (d, ...) with coordinate c of
+        item n at [c, n]. Same numbers either way. For float64 numpy input and "cofactor" with
+        d <= 6, each layout has its own generated single-threaded numba kernel (memory-bound;
+        "soa" loads and stores contiguous rows and vectorizes across items: the faster layout
+        for large batches, see docs/benchmarks.md); otherwise (torch, "qr", d > 6) "soa" is
+        computed as "rows" on a transposed copy.
 
     Returns
     -------
-    array (..., d), same backend (and torch device) as ``V``.
+    array (..., d) for layout "rows", (d, ...) for "soa"; same backend (and torch device) as
+    ``V``.
     """
+    if layout not in ("rows", "soa"):
+        raise GaconvexError(f"layout must be 'rows' or 'soa', got {layout!r}.")
+    if layout == "soa":
+        _soa_operand(V)
     if method == "cofactor":
-        fused = _fused_cross(V, rtol)
+        fused = _fused_cross(V, rtol, layout)
         if fused is not None:
             return fused
     backend = backend_for(V)
+    if layout == "soa":
+        rows = backend.xp.moveaxis(backend.asarray(V, "V"), (0, 1), (-2, -1))
+        return backend.xp.moveaxis(generalized_cross(rows, method=method, rtol=rtol), -1, 0)
     V = _cross_operand(backend, V)
     return _unscaled_cross(*_scaled_cross(V, backend, method, rtol), backend)
 
