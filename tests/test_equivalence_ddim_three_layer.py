@@ -127,7 +127,9 @@ def test_row_K_diagnostic_and_value_order(rng):
     asserted: exactness of K is not proven."""
     X, y = _data(rng, 6, 2)
     K = gaconvex.convex_fit(X, y, _arch(2, True), BETA)
+    assert "experimental" in str(K.dictionary.report) and "experimental" in K.summary()
     J = gaconvex.convex_fit(X, y, _arch(2, False), BETA)
+    assert "experimental" not in str(J.dictionary.report)
     I = gaconvex.convex_fit(X, y, gs.architecture("relu", 2, dim=2, norm=1, bias=True), BETA)
     assert K.objective <= I.objective * (1 + 1e-7)
     assert K.objective <= J.objective * (1 + 1e-7)

@@ -40,6 +40,9 @@ __all__ = ["ThreeLayerWedgeBlock", "ThreeLayerWedgeReport", "three_layer_wedge_l
 #: Direction sets of row J: the proof's j0-differences and the statement's all pairs.
 VECTOR_SETS = ("differences", "all_pairs")
 _REPORTED = 20
+_EXPERIMENTAL = ("row K is experimental: every column is a network, so its value bounds the "
+                 "biased training optimum from above; exactness is not proven (the proof of "
+                 "001 Thm 13 is truncated)")
 
 
 @dataclass(frozen=True)
@@ -231,8 +234,10 @@ def three_layer_wedge_library(X, architecture, *, vectors: str = "differences",
     W, b1, t, b2, _ = family.layers(anchors[kept], signs)
     block = ThreeLayerWedgeBlock(family, index[kept], anchors[kept].reshape(len(kept), k * d),
                                  signs, W, b1, sampled, t, b2)
+    notes = (_EXPERIMENTAL,) if family.affine else ()
     report = ThreeLayerWedgeReport(vectors, total, budget, int(degenerate.sum()),
-                                   index[degenerate][:_REPORTED], int(repeated.sum()), sampled)
+                                   index[degenerate][:_REPORTED], int(repeated.sum()), sampled,
+                                   notes=notes)
     unpenalized = np.zeros((n, 0))
     if storage == "kernels":
         return Dictionary(architecture, X, (block,), KernelColumns(X, [block], backend, device),
@@ -244,7 +249,7 @@ def three_layer_wedge_library(X, architecture, *, vectors: str = "differences",
         report = ThreeLayerWedgeReport(*(getattr(report, f) for f in
                                          ("vectors", "n_sets", "n_enumerated", "degenerate",
                                           "degenerate_sets", "repeated", "sampled")),
-                                       columns=dictionary.report)
+                                       columns=dictionary.report, notes=notes)
         dictionary = Dictionary(architecture, X, dictionary.blocks, dictionary.store,
                                 unpenalized, report)
     if backend == "torch":

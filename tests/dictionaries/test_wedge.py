@@ -258,7 +258,8 @@ def test_architecture_names_the_wedge_family_for_d_dimensional_inputs():
     with pytest.raises(GaconvexError, match="ReLU"):
         gs.architecture("leaky_relu", 2, dim=2)  # (abs on R^d is the reflection-plane family)
     with pytest.raises(GaconvexError, match="depth 2"):
-        gs.architecture("relu", 3, dim=2)
+        gs.architecture("relu", 4, dim=2)
+    assert gs.architecture("relu", 3, dim=2).family is gs.WEDGE_THREE_LAYER  # 001 Thms 12, 13
     with pytest.raises(GaconvexError, match="wedge_library builds"):
         wedge_library(np.zeros((3, 1)), gs.architecture("relu", 2))
     D = build_dictionary(np.eye(3), arch)
