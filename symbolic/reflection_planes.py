@@ -51,8 +51,10 @@ arguments of :meth:`ReflectionPlaneFamily.unit`; ``anchor_index`` (j_-1, j_0, ki
 c_{d-1}) with kind 0 for x' = x_j-1 and 1 for the midpoint, and the direction codes
 c = 3n + t for x_n - x' (t = 0), x_n - x_j0 (t = 1), x_n - (2x' - x_j0) (t = 2) and c = -l for
 e_l (the candidate set X^(3) of the proof, eq. (28), seed-000-spec Sec. 3.3); L = 2:
-(n, c_1, ..., c_{d-1}) with x' = x_n; L >= 4: (n_1, n_2, kind, n_3, ..., n_{L-1}, c_1, ...)
-with c = (2L - 3) n + t for x_n - x' (t = 0), x_n - x_{n_k} (t = 2k - 3) and
+(n, c_1, ..., c_{d-1}) with x' = x_n; L >= 4: (n_1, n_2, kind, m, n_3, ..., n_{L-1}, c_1, ...)
+with x' given by kind and (n_1, m, n_2) (:data:`FIRST_LAYER_POINTS`: x_n1, the midpoint
+(x_n1 + x_m)/2 (m = n_2 in the spec's sub-library), and the optional "tie" points), and
+c = (2L - 3) n + t for x_n - x' (t = 0), x_n - x_{n_k} (t = 2k - 3) and
 x_n - (2x' - x_{n_k}) (t = 2k - 2), k = 2..L-1.
 
 :class:`ReflectionPlane` is the geometric object (point, normal, kind "data" / "reflection" /
@@ -64,19 +66,26 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import sympy as sp
 
 from gaconvex._validation import GaconvexError
 
 from .families import NetworkFamily, register_family
 
 __all__ = ["DEEP_NARROW_DDIM", "ReflectionPlane", "ReflectionPlaneFamily",
-           "is_reflection_planes", "PLANE_KINDS", "DATA_KIND", "MIDPOINT_KIND"]
+           "is_reflection_planes", "PLANE_KINDS", "DATA_KIND", "MIDPOINT_KIND",
+           "FIRST_LAYER_POINTS"]
 
 #: Kinds of breakplanes: through a data point, through a reflection of one, a mirror ridge (a
 #: local maximum of f), through another combination of the anchors (a midpoint; L >= 4).
 PLANE_KINDS = ("data", "reflection", "ridge", "combination")
 DATA_KIND, MIDPOINT_KIND = 0, 1  # anchor_index[2] of an L = 3 column: x' = x_j-1 or midpoint
 _MAX_SYMBOLIC_DIM = 5
+#: x' of each first-layer kind (anchor_index[2]) as weights on the rows (n_1, m, n_2) of an
+#: L >= 4 anchor_index (n_1, n_2, kind, m, ...): the data point x_n1, the midpoint
+#: (x_n1 + x_m)/2, and the two "tie" points x_n2 + (x_n1 - x_m)/2, (2x_n2 + x_n1 + x_m)/4.
+FIRST_LAYER_POINTS = {0: ("1", "0", "0"), 1: ("1/2", "1/2", "0"), 2: ("1/2", "-1/2", "1"),
+                      3: ("1/4", "1/4", "1/2")}
 
 
 @dataclass(frozen=True)
@@ -295,46 +304,60 @@ class ReflectionPlaneFamily:
                 ReflectionPlane(xp, W, "ridge", names[0], None if midpoint else 0)]
 
     def _deep_breakplanes(self, anchors, W, anchor_index, reading) -> list[ReflectionPlane]:
-        """L >= 4 planes from the exact 1-D kinks of the projected chain (see breakplanes).
-        Without ``anchor_index`` x' is taken as a data point and equal anchors as one point."""
+        """L >= 4 planes from the exact 1-D kinks of the projected chain (see breakplanes): the
+        1-D data-bias feature of t = x W with anchors (x' W, x_n2 W, ...), each kink's
+        combination of the anchors rewritten over the column's data rows (x' by its kind,
+        :data:`FIRST_LAYER_POINTS`).  Without
+        ``anchor_index`` the generators are x' and the distinct inner anchors."""
         from .architecture import architecture
         from .breakpoints import breakpoints
         from .derivation import derive
         from .reflections import describe_combination
 
         L, k = self.depth, self.n_points
-        points = anchors[:k].copy()  # x_{n_1}, ..., x_{n_{L-1}}: the 1-D anchors a1, a2, ...
-        midpoint = anchor_index is not None and anchor_index[2] == MIDPOINT_KIND
-        if midpoint:
-            points[0] = 2 * anchors[0] - anchors[1]
+        points = anchors[:k]  # x', x_{n_2}, ..., x_{n_{L-1}}: the 1-D anchors a1, a2, ...
         if anchor_index is not None:
-            rows = [int(anchor_index[0]), int(anchor_index[1]),
-                    *(int(v) for v in anchor_index[3:L])]
+            n1, n2, kind, m = (int(v) for v in anchor_index[:4])
+            first = {}
+            for row, w in zip((n1, m, n2), FIRST_LAYER_POINTS[kind]):
+                first[row] = first.get(row, 0) + sp.Rational(w)
+            inner = [n2, *(int(v) for v in anchor_index[4:L + 1])]
+            combos = [first] + [{row: 1} for row in inner]
         else:
-            rows = []
-            for i, p in enumerate(points):
-                twin = next((j for j in range(i) if np.array_equal(points[j], p)), None)
-                rows.append(rows[twin] if twin is not None else i)
-        distinct = sorted(set(rows))
-        names = [f"x[{r}]" if anchor_index is not None else f"p{r + 1}" for r in distinct]
+            combos = [{0: 1}]
+            for i in range(1, k):
+                twin = next((j for j in range(1, i) if np.array_equal(points[j], points[i])), i)
+                combos.append({twin: 1})
+        rows = sorted({row for combo in combos for row in combo})
+        names = ([f"x[{r}]" for r in rows] if anchor_index is not None
+                 else ["x'" if r == 0 else f"x_n{r + 1}" for r in rows])
+        data = {}  # row -> its point in R^d
+        for combo, p in zip(combos, points):
+            if len(combo) == 1 and next(iter(combo.values())) == 1:
+                data.setdefault(next(iter(combo)), p)
         t = points @ W
         scale = float(np.abs(t).max()) or 1.0
         witness = [float(v) for v in np.round(t / scale, 12) * scale]  # exact ties stay ties
-        family = derive(architecture("abs", L, midpoints=True)).families[int(midpoint)]
-        W1, b1, inner, _ = self.neurons(anchors[None])
+        family = derive(architecture("abs", L, midpoints=False)).families[0]
+        W1, b1, inner_b, _ = self.neurons(anchors[None])
         step = W / (W @ W) * 1e-6 * (scale + 1.0)  # moves x W by 1e-6 (scale + 1)
         planes = []
         for b in breakpoints(family, witness):
-            coeffs = [sum(b.expr.coeff(a) for a, r in zip(family.anchors, rows) if r == row)
-                      for row in distinct]
-            label, order = describe_combination(coeffs, names, reading=reading)
-            point = sum(float(c) * points[rows.index(r)] for c, r in zip(coeffs, distinct))
+            coeffs = dict.fromkeys(rows, sp.Integer(0))
+            point = np.zeros(self.dim)
+            for a, combo, p in zip(family.anchors, combos, points):
+                c = b.expr.coeff(a)
+                point = point + float(c) * p
+                for row, w in combo.items():
+                    coeffs[row] += c * w
+            label, order = describe_combination([coeffs[r] for r in rows], names,
+                                                reading=reading)
             around = self.evaluate(np.vstack([point - step, point, point + step]), W1, b1,
-                                   inner)[:, 0]
+                                   inner_b)[:, 0]
             kind = ("ridge" if around[1] > max(around[0], around[2]) else "data" if order == 0
                     else "reflection" if order is not None else "combination")
-            planes.append(ReflectionPlane(np.asarray(point, dtype=np.float64), W, kind,
-                                          label.removeprefix("data point "), order))
+            planes.append(ReflectionPlane(point, W, kind, label.removeprefix("data point "),
+                                          order))
         return planes
 
     # -- the symbolic statement (describe, tests) -------------------------------------------------

@@ -335,6 +335,37 @@ def test_c7_depth_four_sub_library_is_incomplete_in_two_dimensions():
     assert cvxpy_lasso_value(np.column_stack([A, f]), y, 0.05) < fit.objective * (1 - 2e-4)
 
 
+def _lasso_dual(D, y, beta):
+    from gaconvex.solvers import LassoProblem, solve
+
+    solution = solve(LassoProblem.from_dictionary(D, y, beta))
+    lam = y - D.matvec(solution.z) - solution.xi
+    return lam - lam.mean()
+
+
+def test_ties_close_both_violations():
+    """first_biases=(..., "ties") adds the first-layer points of the two violations above
+    (midpoints with any layer-2 anchor; x_n2 + (x_n1 - x_m)/2, (2x_n2 + x_n1 + x_m)/4): on the
+    1-D instance the Lasso value drops to the one with the found chain added (0.3271530) and
+    the C7 search finds nothing above beta (1 + 1e-4); on the d = 2 instance the value is at
+    most the one with the explicit chain added (0.2146221, cvxpy)."""
+    first = ("data", "midpoint", "ties")
+    rng = np.random.default_rng(10)
+    x, y = rng.standard_normal(7), rng.standard_normal(7)
+    X = x[:, None]
+    D = reflection_plane_library(X, gs.architecture("abs", 4, family=gs.DEEP_NARROW_DDIM, dim=1),
+                                 first_biases=first)
+    np.testing.assert_allclose(cvxpy_lasso_value(D.to_dense(), y, 0.05), 0.3271530, atol=1e-6)
+    lam = _lasso_dual(D, y, 0.05)
+    assert _max_unit_correlation(X, lam, starts=30, L=4, library=D) <= 0.05 * (1 + 1e-4)
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((6, 2)), rng.standard_normal(6)
+    D = reflection_plane_library(X, _arch(2, 4), first_biases=first)
+    assert cvxpy_lasso_value(D.to_dense(), y, 0.05) <= 0.2146221 + 1e-6
+    with pytest.raises(gaconvex.GaconvexError, match="depth >= 4|complete without it"):
+        reflection_plane_library(X, _arch(2, 3), first_biases=first)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("seed, n, beta", [(101, 7, 0.05), (0, 6, 0.05), (2, 6, 0.05)])
 def test_c7_depth_four_diagnostic_d2(seed, n, beta):

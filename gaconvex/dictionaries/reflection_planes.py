@@ -32,6 +32,12 @@ upper bound on the training optimum (valid units), the report carries
 is the depth-(l-1) feature, so the depth-L library contains every lower depth's; at d = 1 it
 is exactly the deep narrow abs library of the *Library of Mirrors* (tested).
 
+``first_biases=(..., "ties")`` (L >= 4, not in the spec) adds first-layer points found where
+the sub-library fails the completeness diagnostic: midpoints (x_n1 + x_m)/2 whose partner m is
+not the layer-2 anchor, and x_n2 + (x_n1 - x_m)/2, (2x_n2 + x_n1 + x_m)/4, where a tie
+h_2(x_n1) = h_2(x_m) at layer 3 (with b^(2) = -h_1(x_n2)) puts the first-layer bias.  Still a
+sub-library (inner-layer averages and double ties are not included).
+
 Nothing disappears silently (:class:`ReflectionPlaneReport`): subsets with dependent
 directions (w = 0) are counted and listed, a direction repeated within one (j_-1, j_0, x') (the
 same column) is counted, zero and identical columns are removed by
@@ -55,11 +61,14 @@ from .storage import DenseColumns, KernelColumns, TorchColumns
 from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets
 
 __all__ = ["ReflectionPlaneBlock", "ReflectionPlaneReport", "reflection_plane_library",
-           "FIRST_BIASES", "SUBLIBRARY_NOTE", "candidate_codes", "raw_size"]
+           "FIRST_BIASES", "TIES", "SUBLIBRARY_NOTE", "candidate_codes", "raw_size"]
 
 #: The two first-layer bias points x' of Thm 4.1: the data point x_j-1 and the midpoint.
 FIRST_BIASES = ("data", "midpoint")
-_MIDPOINT = 1  # anchor_index[2] of a midpoint x' (gaconvex.symbolic.MIDPOINT_KIND)
+#: The optional first-layer points of ``first_biases`` for L >= 4 (not in the spec's
+#: sub-library): midpoints whose partner is not the layer-2 anchor, and the points where a
+#: tie h_2(x_a) = h_2(x_m) at layer 3 puts the first-layer bias (module doc).
+TIES = "ties"
 #: The report's note for L >= 4 (000 Thm 4.4 proves a finite dictionary exists, gives none).
 SUBLIBRARY_NOTE = ("sub-library: for L >= 4 the paper gives no complete dictionary (000 Thm "
                    "4.4); these data-feature columns with heuristic directions may be "
@@ -174,26 +183,36 @@ def candidate_codes(n: int, d: int, depth: int, j0_directions: bool = True) -> n
 
 
 def _first_layer_choices(n: int, depth: int, first_biases) -> np.ndarray:
-    """Rows (n_1, n_2, kind) of the first-layer bias choices (T0, 3): x' = x_{n_1} (kind 0) for
-    every (n_1, n_2), the midpoint (kind 1) once per pair n_1 < n_2 (the feature is symmetric
-    in them); L = 2: (n, n, 0).  Deeper anchors n_3..n_{L-1} range over [N] independently."""
+    """Rows (n_1, n_2, kind, m) of the first-layer bias choices (T0, 4), x' from
+    :data:`gaconvex.symbolic.reflection_planes.FIRST_LAYER_POINTS`: x' = x_n1 (kind 0) for every (n_1, n_2); the midpoint
+    (x_n1 + x_m)/2 with partner m = n_2 (kind 1) once per pair n_1 < n_2 (the feature is
+    symmetric in them); L = 2: (n, n, 0, n).  With "ties" (L >= 4): the midpoints with
+    m != n_2, the points x_n2 + (x_n1 - x_m)/2 (kind 2, n_1 != m) and (2x_n2 + x_n1 + x_m)/4
+    (kind 3, n_1 < m).  Deeper anchors n_3..n_{L-1} range over [N] independently."""
+    i = np.arange(n)
     if depth == 2:
-        return np.column_stack([np.arange(n), np.arange(n), np.zeros(n, dtype=np.int64)])
-    jm, j0 = (a.ravel() for a in np.meshgrid(np.arange(n), np.arange(n), indexing="ij"))
+        return np.column_stack([i, i, np.zeros(n, dtype=np.int64), i])
+    jm, j0 = (a.ravel() for a in np.meshgrid(i, i, indexing="ij"))
     parts = []
     if "data" in first_biases:
-        parts.append(np.column_stack([jm, j0, np.full(jm.size, 0)]))
+        parts.append(np.column_stack([jm, j0, np.full(jm.size, 0), jm]))
     if "midpoint" in first_biases:
         pair = jm < j0
-        parts.append(np.column_stack([jm[pair], j0[pair], np.full(pair.sum(), 1)]))
+        parts.append(np.column_stack([jm[pair], j0[pair], np.full(pair.sum(), 1), j0[pair]]))
+    if TIES in first_biases:
+        a, m, n2 = (v.ravel() for v in np.meshgrid(i, i, i, indexing="ij"))
+        for kind, keep in ((1, (a < m) & (n2 != a) & (n2 != m)), (2, a != m), (3, a < m)):
+            parts.append(np.column_stack([a[keep], n2[keep], np.full(keep.sum(), kind),
+                                          m[keep]]))
     return np.vstack(parts).astype(np.int64)
 
 
 def _anchor_points(X, depth: int, choices: np.ndarray, t: np.ndarray):
     """For the flat first-layer indices t (P,) into choices x [N]^(L-3): the index rows
-    (n_1, n_2, kind, n_3, ..., n_{L-1}) (P, L) (L = 2: (n,)), the chain's points
-    (x', x_{n_2}, ..., x_{n_{L-1}}) (P, L - 1, d) and the candidate base points
-    (x', x_{n_2}, 2x' - x_{n_2}, x_{n_3}, 2x' - x_{n_3}, ...) (P, 2L - 3, d)."""
+    (P, L + 1) (n_1, n_2, kind, m, n_3, ..., n_{L-1}) for L >= 4, (n_1, n_2, kind) for
+    L = 3, (n,) for L = 2; the chain's points (x', x_{n_2}, ..., x_{n_{L-1}}) (P, L - 1, d)
+    and the candidate base points (x', x_{n_2}, 2x' - x_{n_2}, x_{n_3}, 2x' - x_{n_3}, ...)
+    (P, 2L - 3, d)."""
     n = len(X)
     if depth == 2:
         index = choices[t, :1]
@@ -202,10 +221,17 @@ def _anchor_points(X, depth: int, choices: np.ndarray, t: np.ndarray):
     first, rest = np.divmod(t, n ** deep)
     inner = np.column_stack(np.unravel_index(rest, (n,) * deep)) if deep else \
         np.zeros((len(t), 0), dtype=np.int64)
-    index = np.column_stack([choices[first], inner]).astype(np.int64)
-    xm, x0 = X[index[:, 0]], X[index[:, 1]]
-    xp = np.where((index[:, 2] == _MIDPOINT)[:, None], (xm + x0) / 2, xm)
-    chain = np.concatenate([xp[:, None], x0[:, None], X[index[:, 3:]]], axis=1)
+    rows = choices[first]
+    from fractions import Fraction
+
+    from gaconvex.symbolic.reflection_planes import FIRST_LAYER_POINTS
+
+    table = np.array([[float(Fraction(w)) for w in FIRST_LAYER_POINTS[kind]]
+                      for kind in sorted(FIRST_LAYER_POINTS)])
+    weights = table[rows[:, 2]]
+    xp = np.einsum("pk,pkd->pd", weights, X[rows[:, [0, 3, 1]]])
+    index = np.column_stack([rows if depth >= 4 else rows[:, :3], inner]).astype(np.int64)
+    chain = np.concatenate([xp[:, None], X[rows[:, 1]][:, None], X[inner]], axis=1)
     base = np.empty((len(t), 2 * depth - 3, X.shape[1]))
     base[:, 0] = xp
     base[:, 1::2] = chain[:, 1:]
@@ -256,7 +282,8 @@ def reflection_plane_library(X, architecture, *, backend: str = "numba", dedupli
     ``device``) or "kernels" (matrix-free chunked products); ``deduplicate`` (dense only)
     removes zero and identical columns (reported).  Ablations (claim C10): ``first_biases`` a
     subset of ("data", "midpoint") (L >= 3), ``j0_directions=False`` drops the x_n - x_j0
-    (x_n - x_{n_k}) candidates (the theorem statement's set).
+    (x_n - x_{n_k}) candidates (the theorem statement's set); ``first_biases`` may add
+    :data:`TIES` for L >= 4 (module doc).
     """
     from gaconvex.data import as_points
     from gaconvex.symbolic import Architecture, derive, is_reflection_planes
@@ -271,9 +298,14 @@ def reflection_plane_library(X, architecture, *, backend: str = "numba", dedupli
     if max_columns is not None and (isinstance(max_columns, bool) or int(max_columns) < 1):
         raise GaconvexError(f"max_columns must be a positive integer, got {max_columns!r}.")
     first_biases = tuple(first_biases)
-    if not first_biases or any(b not in FIRST_BIASES for b in first_biases):
+    if not first_biases or any(b not in FIRST_BIASES + (TIES,) for b in first_biases):
         raise GaconvexError(f"first_biases must be a non-empty subset of {FIRST_BIASES} (the "
-                            f"first-layer bias points x' of 000 Thm 4.1), got {first_biases!r}.")
+                            f"first-layer bias points x' of 000 Thm 4.1), plus {TIES!r} for "
+                            f"depth >= 4, got {first_biases!r}.")
+    if TIES in first_biases and architecture.depth < 4:
+        raise GaconvexError(f"first_biases={TIES!r} extends the L >= 4 sub-library; the depth "
+                            f"{architecture.depth} library is complete without it (000 Thm 4.1, "
+                            "Remark E.1). Drop it.")
     X = as_points(X, "X", dim=architecture.dim)
     n, d = X.shape
     L = architecture.depth

@@ -31,13 +31,15 @@ def _column_set(A, decimals=9):
 
 
 def _column_from_index(X, L, row):
-    """One column from (n_1, n_2, kind, n_3, .., n_(L-1), codes): x' = x_n1 or the midpoint,
-    candidate points (x', x_n2, 2x' - x_n2, x_n3, 2x' - x_n3, ..), code c = (2L - 3) m + t ->
-    x_m - point_t, c = -l -> e_l; W = cofactor vector / its l1 norm; f = h_(L-1)."""
+    """One column from (n_1, n_2, kind, m, n_3, .., n_(L-1), codes): x' = x_n1, (x_n1 + x_m)/2,
+    x_n2 + (x_n1 - x_m)/2 or (2x_n2 + x_n1 + x_m)/4 (kind 0-3), candidate points (x', x_n2,
+    2x' - x_n2, x_n3, 2x' - x_n3, ..), code c = (2L - 3) m + t -> x_m - point_t, c = -l ->
+    e_l; W = cofactor vector / its l1 norm; f = h_(L-1)."""
     n, d = X.shape
-    n1, n2, kind, *rest = (int(v) for v in row)
+    n1, n2, kind, m, *rest = (int(v) for v in row)
     inner, codes = rest[:L - 3], rest[L - 3:]
-    xp = X[n1] if kind == 0 else (X[n1] + X[n2]) / 2
+    xp = [X[n1], (X[n1] + X[m]) / 2, X[n2] + (X[n1] - X[m]) / 2,
+          (2 * X[n2] + X[n1] + X[m]) / 4][kind]
     anchors = [X[n2]] + [X[k] for k in inner]
     points = [xp] + [q for a in anchors for q in (a, 2 * xp - a)]
     V = np.array([X[c // (2 * L - 3)] - points[c % (2 * L - 3)] if c >= 0 else np.eye(d)[-c - 1]
@@ -53,12 +55,15 @@ def _column_from_index(X, L, row):
     return h(X, L - 1), W
 
 
-@pytest.mark.parametrize("n, d, L", [(5, 2, 4), (4, 2, 5), (4, 3, 4)])
-def test_columns_are_the_data_feature_chains_of_their_anchors(rng, n, d, L):
+@pytest.mark.parametrize("n, d, L, ties", [(5, 2, 4, False), (4, 2, 5, False), (4, 3, 4, False),
+                                           (5, 2, 4, True)])
+def test_columns_are_the_data_feature_chains_of_their_anchors(rng, n, d, L, ties):
     """Thm 4.4 / eq. (60): every column (200 random ones, not deduplicated) equals the chain
-    rebuilt from its anchor_index alone; W is orthogonal to its directions, ||W||_1 = 1."""
+    rebuilt from its anchor_index alone (also the optional "ties" first-layer points); W is
+    orthogonal to its directions, ||W||_1 = 1."""
     X = rng.standard_normal((n, d))
-    D = reflection_plane_library(X, _arch(d, L), deduplicate=False)
+    first = ("data", "midpoint", "ties") if ties else ("data", "midpoint")
+    D = reflection_plane_library(X, _arch(d, L), deduplicate=False, first_biases=first)
     block = D.blocks[0]
     A = D.to_dense()
     for j in rng.choice(len(block), size=min(200, len(block)), replace=False):
@@ -100,6 +105,20 @@ def test_one_dimension_is_the_1d_deep_abs_library(rng, L):
     assert _column_set(ours) == _column_set(theirs)
     np.testing.assert_allclose(cvxpy_lasso_value(ours, y, 0.02),
                                cvxpy_lasso_value(theirs, y, 0.02), rtol=1e-7)
+
+
+def test_ties_extend_the_sub_library(rng):
+    """The optional "ties" first-layer points only add columns: the default L = 4 library is a
+    subset; raw count T C(5N + 2, 1) with T = (N^2 + N(N-1)/2 + N(N-1)(N-2)/2 + N^2(N-1)
+    + N^2(N-1)/2) N."""
+    n = 5
+    X = rng.standard_normal((n, 2))
+    plain = reflection_plane_library(X, _arch(2, 4))
+    ties = reflection_plane_library(X, _arch(2, 4), first_biases=("data", "midpoint", "ties"))
+    assert _column_set(plain.to_dense(), 8) < _column_set(ties.to_dense(), 8)
+    T = (n * n + comb(n, 2) + n * (n - 1) * (n - 2) // 2 + n * n * (n - 1)
+         + n * comb(n, 2)) * n
+    assert ties.report.n_raw == T * (5 * n + 2) == raw_size(n, 2, 4, ("data", "midpoint", "ties"))
 
 
 def test_deeper_libraries_contain_the_shallower_ones(rng):
@@ -162,14 +181,16 @@ def test_breakplanes_are_the_kinks_with_their_orders(rng, L):
     """Each column's planes are orthogonal to W and are exactly its kinks: f bends at every
     plane and is affine between consecutive ones (checked along the normal line); the planes
     through x' = x_n1 columns have chain orders <= 2(L - 3) (000 Thm 4.5, data x'), the
-    tree order is never above the chain order, and some column attains 2(L - 3)."""
+    tree order is never above the chain order, and some column attains 2(L - 3); also for the
+    midpoint and "ties" first-layer points (kinds 1-3), whose kinks are half-integer
+    combinations of data points."""
     X = rng.standard_normal((5, 2))
-    D = reflection_plane_library(X, _arch(2, L))
+    D = reflection_plane_library(X, _arch(2, L), first_biases=("data", "midpoint", "ties"))
     block = D.blocks[0]
-    data_cols = np.flatnonzero(block.anchor_index[:, 2] == 0)
-    mid_cols = np.flatnonzero(block.anchor_index[:, 2] == 1)
-    picks = np.concatenate([rng.choice(data_cols, 25, replace=False),
-                            rng.choice(mid_cols, 5, replace=False)])
+    kinds = block.anchor_index[:, 2]
+    picks = np.concatenate([rng.choice(np.flatnonzero(kinds == 0), 25, replace=False)]
+                           + [rng.choice(np.flatnonzero(kinds == k), 4, replace=False)
+                              for k in (1, 2, 3)])
     top = 0
     for j in picks:
         chain = block.breakplanes(int(j))
