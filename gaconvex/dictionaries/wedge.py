@@ -19,15 +19,16 @@ biases) the library is built in r dimensions and mapped back (001 Lemma 23,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain, combinations
 
 import numpy as np
 
 from gaconvex._validation import GaconvexError, check_memory
 
-from .library import DeduplicationReport, Dictionary, deduplicate_columns
+from .library import Dictionary, deduplicate_columns
 from .one_d import DEFAULT_MEMORY_LIMIT
+from .reports import WedgeReport
 from .storage import DenseColumns, KernelColumns, TorchColumns
 
 __all__ = ["WedgeBlock", "WedgeReport", "RankReduction", "RowSpaceFamily", "wedge_library",
@@ -113,42 +114,6 @@ class WedgeBlock:
 
 def _numpy(a) -> np.ndarray:
     return a.cpu().numpy() if hasattr(a, "cpu") else np.asarray(a)
-
-
-@dataclass(frozen=True)
-class WedgeReport:
-    """What :func:`wedge_library` enumerated, skipped and removed (nothing disappears silently).
-
-    n_sets : anchor sets of the full library (C(n_rows, k), less the affine sets without a
-        data point); n_enumerated : those enumerated (a uniform sample when ``sampled``);
-    degenerate : number of enumerated sets with a zero cross product (repeated or affinely
-        dependent points), ``degenerate_sets`` the first of them as ``anchor_index`` rows;
-    repeated : neurons +-(w, b) equal to an earlier one (anchors on a common hyperplane);
-    columns : the :class:`DeduplicationReport` of the zero / identical columns, or None;
-    reduction : the :class:`RankReduction` the library was built under (001 Lemma 23), or None.
-    """
-
-    n_sets: int
-    n_enumerated: int
-    degenerate: int
-    degenerate_sets: np.ndarray
-    repeated: int
-    sampled: bool = False
-    columns: DeduplicationReport | None = None
-    notes: tuple = field(default_factory=tuple)
-    reduction: "RankReduction | None" = None
-
-    def __str__(self) -> str:
-        text = (f"{self.n_enumerated} of {self.n_sets} anchor sets"
-                f"{' (uniform sample)' if self.sampled else ''}: {self.degenerate} degenerate "
-                f"(zero cross product), {self.repeated} repeated neurons")
-        if self.degenerate:
-            text += f" [first: {self.degenerate_sets[:3].tolist()}]"
-        if self.columns is not None:
-            text += f"; {self.columns}"
-        if self.reduction is not None:
-            text += f"; {self.reduction}"
-        return text + "".join(f"; {note}" for note in self.notes)
 
 
 @dataclass(frozen=True)
