@@ -115,6 +115,21 @@ def test_rank_deficient_p2_vector_outputs_use_the_row_space():
     np.testing.assert_allclose(W1 @ V @ V.T, W1, atol=1e-12)
 
 
+def test_matrix_free_store_and_a_sampled_library():
+    """storage="kernels" gives the dense value (rtol 1e-10); a sampled library (max_columns)
+    is a subset of the columns, so its value is >= the full one, and the verdict says it was
+    sampled."""
+    X, Y = _data(13, 10, 3, 2)
+    arch = _arch(3, 1, True)
+    dense = gaconvex.convex_fit(X, Y, arch, BETA)
+    kernels = gaconvex.convex_fit(X, Y, arch, BETA, storage="kernels")
+    np.testing.assert_allclose(kernels.objective, dense.objective, rtol=1e-10)
+    np.testing.assert_allclose(kernels.network_objective(), dense.objective, rtol=1e-7)
+    sampled = gaconvex.convex_fit(X, Y, arch, BETA, max_columns=200, seed=0)
+    assert sampled.dictionary.sampled and "sampled library" in sampled.certificate.verdict()
+    assert sampled.objective >= dense.objective * (1 - 1e-9)
+
+
 def test_one_column_behaves_exactly_like_y():
     """Y of shape (n, 1) is the scalar Lasso: the same ConvexFit, the same objective."""
     X, Y = _data(4, 7, 2, 1)
