@@ -150,6 +150,8 @@ def test_ties_and_weights_are_exact():
     w = np.random.default_rng(6).uniform(0.5, 2.0, len(X))
     fit = gaconvex.convex_fit(X, Y, _arch(2), BETA, sample_weight=w)
     assert "merged" in fit.data.report() and fit.certificate.ok()
+    np.testing.assert_allclose(fit.solution.objective + fit.data.constant, fit.objective,
+                               rtol=1e-12)  # merged rows + the within-tie constant
     A = wedge_library(X[:7], _arch(2)).to_dense()
     A = np.vstack([A, A[:2]])
     np.testing.assert_allclose(fit.objective, cvxpy_group_lasso_value(A, Y, BETA, weights=w,
