@@ -56,10 +56,10 @@ def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
 
-# A 1-D-only network (no d-D abs family exists): the multi-column checks must fail, each one
+# A 1-D-only network (the d-D families are ReLU or abs): the multi-column checks must fail, each one
 # (strict: a listed check that passes fails this test), and every other check must pass.
-_ONE_D_ONLY = [ConvexNetRegressor(activation="relu", depth=3),
-               ConvexNetClassifier(activation="relu", depth=3, solver="reference")]
+_ONE_D_ONLY = [ConvexNetRegressor(activation="leaky_relu", depth=2),
+               ConvexNetClassifier(activation="leaky_relu", depth=2, solver="reference")]
 
 
 @pytest.mark.slow  # ~1 min in all; 68 strict xfails
@@ -75,11 +75,11 @@ def test_expected_failed_checks_are_probed_and_explained():
     lists the multi-column checks with a reason naming it."""
     from sklearn.utils import estimator_checks
 
-    one_d = expected_failed_checks(ConvexNetRegressor(activation="relu", depth=3))
+    one_d = expected_failed_checks(ConvexNetRegressor(activation="leaky_relu", depth=2))
     assert one_d and set(one_d) >= {"check_fit2d_predict1d", "check_estimators_pickle"}
     for name, reason in one_d.items():
         assert hasattr(estimator_checks, name), name
-        assert "'relu' network of depth 3" in reason and "d > 1" in reason
+        assert "'leaky_relu' network of depth 2" in reason and "d > 1" in reason
     X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.5]])
     try:
         ConvexNetRegressor().fit(X, np.array([0.0, 1.0, 1.0, 0.0]))
@@ -131,8 +131,8 @@ def test_regressor_on_two_columns_is_the_wedge_fit():
     assert est.fit_.objective == pytest.approx(oracle, rel=1e-8)
     assert len(est.features_) == np.count_nonzero(est.coef_)
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(est)).predict(X), est.predict(X))
-    with pytest.raises(GaconvexError, match="no 'relu' network of depth 3 for X with 2 column"):
-        ConvexNetRegressor(activation="relu", depth=3).fit(X, y)
+    with pytest.raises(GaconvexError, match="no 'leaky_relu' network of depth 2 for X with 2 col"):
+        ConvexNetRegressor(activation="leaky_relu", depth=2).fit(X, y)
 
 
 def test_deep_abs_features_carry_breakpoints_and_reflection_labels():
