@@ -32,7 +32,7 @@ from .library import DeduplicationReport, Dictionary, deduplicate_columns
 from .one_d import DEFAULT_MEMORY_LIMIT
 from .reflection_planes import _repeated_directions
 from .storage import DenseColumns, KernelColumns, TorchColumns
-from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets
+from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets, _numpy
 
 __all__ = ["ThreeLayerWedgeBlock", "ThreeLayerWedgeReport", "three_layer_wedge_library",
            "VECTOR_SETS"]
@@ -82,6 +82,18 @@ class ThreeLayerWedgeBlock(WedgeBlock):
             out = np.empty((X.shape[0], len(self)), order="F")
         return self.family.evaluate(X, self.weights, self.bias, self.outer, self.inner_bias,
                                     out=out)
+
+    def rmatvec(self, X, r, backend: str = "numba", *, device=None):
+        """A_b^T r chunk by chunk through :meth:`evaluate` (a fused pass of relu(X W^T + b)
+        would drop the second layer)."""
+        r = np.asarray(r, dtype=np.float64)
+        parts = [_numpy(self.take(np.arange(lo, hi)).evaluate(X, backend, device=device)).T @ r
+                 for lo, hi in self._chunks(r.size)]
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def column_norms(self, X, backend: str = "numba", *, device=None):
+        """None: no fused pass for nested units (the store evaluates the columns in chunks)."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -214,8 +226,11 @@ def three_layer_wedge_library(X, architecture, *, vectors: str = "differences",
     within = flat - np.concatenate([[0], np.cumsum(counts)])[group]
     width = max(len(c) for c in candidates)
     table = np.stack([np.pad(c, ((0, width - len(c)), (0, 0))) for c in candidates])
-    rows = np.stack([subsets[len(candidates[g])][s] for g, s in zip(group, within)]) \
-        if budget else np.zeros((0, d - 1), dtype=np.int64)
+    sizes = np.array([len(c) for c in candidates])[group]
+    rows = np.zeros((budget, d - 1), dtype=np.int64)
+    for m, table_m in subsets.items():  # one gather per candidate-list length
+        mask = sizes == m
+        rows[mask] = table_m[within[mask]]
     pairs = table[group[:, None], rows]  # (P, d - 1, 2)
     points = np.array(tuples, dtype=np.int64)[group]  # (P, n_points)
     anchors = np.concatenate([X[points], _direction_vectors(X, pairs)], axis=1)

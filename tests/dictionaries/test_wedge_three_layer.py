@@ -126,6 +126,8 @@ def test_storages_sampling_and_dispatch_agree(rng):
     z, r = rng.standard_normal(dense.n_columns), rng.standard_normal(6)
     np.testing.assert_allclose(kernels.matvec(z), dense.matvec(z), atol=1e-12)
     np.testing.assert_allclose(kernels.rmatvec(r), dense.rmatvec(r), atol=1e-12)
+    np.testing.assert_allclose(kernels.column_norms(),
+                               np.linalg.norm(dense.to_dense(), axis=0), rtol=1e-12)
     torch_kernels = three_layer_wedge_library(X, arch, storage="kernels", backend="torch")
     np.testing.assert_allclose(torch_kernels.to_dense(), dense.to_dense(), atol=1e-14)
     assert build_dictionary(X, arch).n_columns == three_layer_wedge_library(X, arch).n_columns
