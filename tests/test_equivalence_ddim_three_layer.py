@@ -63,6 +63,17 @@ def test_lasso_value_and_rebuilt_network_objective(rng, n, d, bias):
         assert net.biases[0].detach().abs().max().item() == 0.0
 
 
+def test_matrix_free_fit_is_the_dense_fit(rng):
+    """convex_fit over the matrix-free store (storage="kernels") reaches the dense value and a
+    network that attains it."""
+    X, y = _data(rng, 8, 3)
+    dense = gaconvex.convex_fit(X, y, _arch(3), BETA)
+    free = gaconvex.convex_fit(X, y, _arch(3), BETA, storage="kernels")
+    assert free.dictionary.matrix_free and free.certificate.ok()
+    np.testing.assert_allclose(free.objective, dense.objective, rtol=1e-9)
+    np.testing.assert_allclose(free.network_objective(), free.objective, rtol=1e-7)
+
+
 @pytest.mark.parametrize("d", [2, 3])
 def test_c19_differences_and_all_pairs_give_the_same_value(rng, d):
     """Spec errata 14: the proof's j0-differences and the statement's all-pairs vector sets of
