@@ -216,7 +216,8 @@ def test_breakplanes_are_the_kinks_with_their_orders(rng, L):
 
 def test_sampling_storages_and_the_size_guard(rng):
     """L = 4: max_columns samples (x', directions) pairs uniformly, seeded and reported, columns
-    from the full library; kernels / torch stores == dense; a library far above the memory
+    from the full library; kernels (products, column norms) / torch stores == dense; a library
+    far above the memory
     limit is refused before any work, naming max_columns."""
     X = rng.standard_normal((5, 2))
     full = reflection_plane_library(X, _arch(2, 4))
@@ -229,6 +230,8 @@ def test_sampling_storages_and_the_size_guard(rng):
     z, r = rng.standard_normal(dense.n_columns), rng.standard_normal(5)
     np.testing.assert_allclose(kern.matvec(z), dense.matvec(z), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(kern.rmatvec(r), dense.rmatvec(r), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(kern.column_norms(), np.linalg.norm(dense.to_dense(), axis=0),
+                               rtol=1e-12)
     np.testing.assert_allclose(tens.to_dense(), dense.to_dense(), atol=1e-14)
     from gaconvex._validation import GaconvexError
 
