@@ -217,8 +217,7 @@ def test_breakplanes_are_the_kinks_with_their_orders(rng, L):
 def test_sampling_storages_and_the_size_guard(rng):
     """L = 4: max_columns samples (x', directions) pairs uniformly, seeded and reported, columns
     from the full library; kernels (products, column norms) / torch stores == dense; a library
-    far above the memory
-    limit is refused before any work, naming max_columns."""
+    far above the memory limit is refused before any work, naming max_columns."""
     X = rng.standard_normal((5, 2))
     full = reflection_plane_library(X, _arch(2, 4))
     a = reflection_plane_library(X, _arch(2, 4), max_columns=300, seed=1)
