@@ -398,9 +398,9 @@ class ReflectionPlaneFamily:
         planes = self.breakplanes(info.anchor_values, info.anchor_index)
         (W, b1), *rest = self.unit(info.anchor_values)
         w = np.round(W[:, 0], 6).tolist()
-        body = f"|<x, W> {b1[0, 0]:+.6g}|"
+        body = f"|<x, W> {b1[0, 0] + 0.0:+.6g}|"
         for _, b in rest:
-            body = f"|{body} {b[0, 0]:+.6g}|"
+            body = f"|{body} {b[0, 0] + 0.0:+.6g}|"
         return (f"{body}, W = {w} (||W||_1 = 1); planes: "
                 + "; ".join(f"{p.kind} through {p.label}" for p in planes))
 
