@@ -187,7 +187,12 @@ class KernelColumns:
         return out
 
     def column_norms(self) -> np.ndarray:
-        """||A_j||_2 block by block, evaluated in chunks of columns (never the whole matrix)."""
+        """||A_j||_2 block by block, evaluated in chunks of columns (never the whole matrix), or
+        by the blocks' own fused pass where they have one (wedge blocks)."""
+        fused = [block.column_norms(self.X, self.backend, **self._kw())
+                 if hasattr(block, "column_norms") else None for block, *_ in self._parts()]
+        if self.blocks and all(norms is not None for norms in fused):
+            return np.concatenate(fused)
         step = max(1, (1 << 22) // max(self.shape[0], 1))
         return np.concatenate([stable_norms(self.columns(np.arange(lo, min(lo + step, self.shape[1]))))
                                for lo in range(0, self.shape[1], step)] or [np.zeros(0)])

@@ -105,11 +105,25 @@ class WedgeBlock:
         return out
 
     def rmatvec(self, X, r, backend: str = "numba", *, device=None):
-        """A_b^T r, chunk by chunk (numpy)."""
+        """A_b^T r: one fused numba pass over the columns (never stored; numpy backends), or
+        chunk by chunk on the torch device."""
         r = np.asarray(r, dtype=np.float64)
+        if backend != "torch":
+            from ._relu_kernels import correlations
+
+            return correlations(np.asarray(X, dtype=np.float64), self.weights, self.bias, r)
         parts = [_numpy(self.take(np.arange(lo, hi)).evaluate(X, backend, device=device)).T @ r
                  for lo, hi in self._chunks(r.size)]
         return np.concatenate(parts) if parts else np.zeros(0)
+
+    def column_norms(self, X, backend: str = "numba", *, device=None):
+        """||A_j||_2 of the block's columns by one fused pass (numpy backends), else None."""
+        if backend == "torch":
+            return None
+        from ._relu_kernels import column_norms
+
+        X = np.asarray(X, dtype=np.float64)
+        return column_norms(X, self.weights, self.bias, lambda idx: self.take(idx).evaluate(X))
 
 
 def _numpy(a) -> np.ndarray:

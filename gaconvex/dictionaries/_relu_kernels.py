@@ -1,0 +1,101 @@
+"""Fused numba passes over the ReLU columns relu(X w_j + b_j) of a wedge block (imported lazily).
+
+A wedge library on n points has about 2 C(n, d-1) columns (10^6 for n = 1000, d = 3): the
+matrix (8 GB) is never formed. Each pass evaluates one column at a time into an n-vector that
+stays in L1 cache, u = b_j + sum_c w_jc X[:, c] (the coordinates of X stored as d contiguous
+rows), and reduces it at once:
+
+* ``relu_correlations``: out_j = sum_i r_i relu(u_i), i.e. A^T r;
+* ``relu_squares``: (sum_i relu(u_i), sum_i relu(u_i)^2), for the column norms.
+
+Columns are split into tiles over numba threads (``prange``; the pass is compute-bound, one
+read of X per column from cache). Sums are reassociated (``fastmath={"reassoc"}``: vector
+lanes), as BLAS does; NaN and inf semantics are kept.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+TILE = 256  # columns per task
+
+
+@numba.njit(cache=True, parallel=True, fastmath={"reassoc"})
+def relu_correlations(XT, W, b, r, out):  # pragma: no cover - numba
+    """out[j] = sum_i r[i] relu(b[j] + sum_c W[j, c] XT[c, i]) for XT (d, n), W (P, d)."""
+    d, n = XT.shape
+    P = W.shape[0]
+    for t in numba.prange((P + TILE - 1) // TILE):
+        u = np.empty(n)
+        for j in range(t * TILE, min(P, (t + 1) * TILE)):
+            _affine(XT, W, b, j, u)
+            acc = 0.0
+            for i in range(n):
+                acc += r[i] * np.maximum(u[i], 0.0)
+            out[j] = acc
+
+
+@numba.njit(cache=True, parallel=True, fastmath={"reassoc"})
+def relu_squares(XT, W, b, sums, squares):  # pragma: no cover - numba
+    """sums[j] = sum_i relu(u_ij), squares[j] = sum_i relu(u_ij)^2 (u as above)."""
+    d, n = XT.shape
+    P = W.shape[0]
+    for t in numba.prange((P + TILE - 1) // TILE):
+        u = np.empty(n)
+        for j in range(t * TILE, min(P, (t + 1) * TILE)):
+            _affine(XT, W, b, j, u)
+            total, acc = 0.0, 0.0
+            for i in range(n):
+                v = np.maximum(u[i], 0.0)
+                total += v
+                acc += v * v
+            sums[j] = total
+            squares[j] = acc
+
+
+@numba.njit(cache=True, fastmath={"reassoc"}, inline="always")
+def _affine(XT, W, b, j, u):  # pragma: no cover - numba
+    """u = b[j] + sum_c W[j, c] XT[c]."""
+    d, n = XT.shape
+    bj = b[j]
+    for i in range(n):
+        u[i] = bj
+    for c in range(d):
+        w = W[j, c]
+        row = XT[c]
+        for i in range(n):
+            u[i] += w * row[i]
+
+
+def correlations(X: np.ndarray, W: np.ndarray, b: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """A^T r for the columns relu(X W^T + b): X (n, d), W (P, d), b (P,), r (n,)."""
+    out = np.empty(W.shape[0])
+    relu_correlations(np.ascontiguousarray(X.T, dtype=np.float64),
+                      np.ascontiguousarray(W, dtype=np.float64),
+                      np.ascontiguousarray(b, dtype=np.float64),
+                      np.ascontiguousarray(r, dtype=np.float64), out)
+    return out
+
+
+def column_norms(X: np.ndarray, W: np.ndarray, b: np.ndarray, evaluate) -> np.ndarray:
+    """||relu(X w_j + b_j)||_2 for every column: sqrt of the fused sum of squares, except for
+    the columns where that is not reliable, which ``evaluate(index)`` (the block's dense
+    columns, BLAS) computes with ``storage.stable_norms``: sums of squares that over- or
+    underflow, and columns at rounding level (norm <= 1e-8 sqrt(n) (max_i ||x_i||_inf ||w_j||_1
+    + |b_j|): zero up to cancellation, so their value is whatever the arithmetic of the affine
+    map gives, and the dense one is the reference)."""
+    from .storage import stable_norms
+
+    sums, squares = np.empty(W.shape[0]), np.empty(W.shape[0])
+    relu_squares(np.ascontiguousarray(X.T, dtype=np.float64),
+                 np.ascontiguousarray(W, dtype=np.float64),
+                 np.ascontiguousarray(b, dtype=np.float64), sums, squares)
+    norms = np.sqrt(squares)
+    info = np.finfo(np.float64)
+    size = np.abs(X).max(initial=0.0) * np.abs(W).sum(1) + np.abs(b)
+    unsafe = (~np.isfinite(squares) | ((squares < info.tiny / info.eps) & (sums > 0))
+              | (norms <= 1e-8 * np.sqrt(X.shape[0]) * size))
+    index = np.flatnonzero(unsafe)
+    if index.size:
+        norms[index] = stable_norms(evaluate(index))
+    return norms
