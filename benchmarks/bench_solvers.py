@@ -9,7 +9,8 @@ nnz(z) and, for gaconvex, the certified relative duality gap.  A peer that does 
 within ``--peer-timeout`` seconds is stopped (it runs in a forked process) and reported as such.
 
 Cases (``--cases`` selects by name):
-  relu3-100, relu3-200   deep narrow ReLU L = 3 (dense, 4 N^2 raw columns)
+  relu3-100, relu3-200   deep narrow ReLU L = 3 (matrix-free, 4 N^2 raw columns; the peers
+                         get the deduplicated dense matrix)
   abs3-300               abs L = 3 + midpoints (2 N^2 raw columns)
   abs3-2000              abs L = 3 + midpoints, N = 2,000 (8 M raw columns, matrix-free)
   relu2-1e4              2-layer ReLU, N = 10^4
@@ -51,8 +52,8 @@ def _sunspots():
 
 
 CASES = {
-    "relu3-100": (lambda: _noisy(100), gs.architecture("relu", 3), "dense"),
-    "relu3-200": (lambda: _noisy(200), gs.architecture("relu", 3), "dense"),
+    "relu3-100": (lambda: _noisy(100), gs.architecture("relu", 3), "structured"),
+    "relu3-200": (lambda: _noisy(200), gs.architecture("relu", 3), "structured"),
     "abs3-300": (lambda: _noisy(300), gs.architecture("abs", 3), "dense"),
     "abs3-2000": (lambda: _noisy(2000), gs.architecture("abs", 3), "structured"),
     "relu2-1e4": (lambda: _noisy(10_000), gs.architecture("relu", 2), "structured"),
@@ -155,6 +156,9 @@ def run_case(name, peer_timeout, peers, dense_limit):
     results = [("gaconvex (working set)", fit.timings["solve"], sol.objective, sol.m_star,
                 sol.certificate.relative_gap)]
     yw, w = fit.problem.y, fit.problem.weights
+    if storage != "dense" and peers and D.n_samples * D.n_columns <= dense_limit:
+        D = convex_fit(x, y, arch, 1e30, storage="dense", certify=False).dictionary  # the peers
+        # get the deduplicated dense library (fewer columns than the raw matrix-free one)
     if D.n_samples * D.n_columns <= dense_limit and np.all(w == 1):
         A = D.to_dense()
         for peer in peers:

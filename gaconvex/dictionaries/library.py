@@ -288,6 +288,13 @@ class Dictionary:
         """A^T r (length P)."""
         return self.store.rmatvec(r)
 
+    def rmatvec_columns(self, r, idx) -> np.ndarray:
+        """A[:, idx]^T r: by a structured pass over those columns only (O(N + |idx| K)) when
+        the store has one, else from the evaluated columns."""
+        if self.structured_products:
+            return self.store.rmatvec_columns(r, idx)
+        return self.columns(idx).T @ np.asarray(r, dtype=np.float64)
+
     @property
     def remote(self) -> bool:
         """True when the columns live elsewhere (a Dask cluster): gathering all P correlations

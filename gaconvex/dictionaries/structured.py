@@ -20,7 +20,8 @@ families: it reads only ``family.layers`` and ``family.activation`` through
   double-double arithmetic (no cancellation), scaled by powers of two (no overflow).
 
 ``columns(idx)`` and ``to_dense`` evaluate the families' compiled kernels.  Columns are
-processed in chunks whose descriptions are recomputed on every pass, so memory stays bounded
+processed in chunks; their descriptions are kept between passes while they fit in 256 MiB
+(a pass then only sums), and recomputed on every pass beyond that, so memory stays bounded
 (a few MiB per thread) for any library, including implicit anchor grids
 (:class:`~gaconvex.dictionaries.GridBlock`) of 10^8 columns.
 
@@ -50,6 +51,8 @@ __all__ = ["StructuredColumns", "PiecewiseBatch", "piecewise_batch"]
 _BATCH_ENTRIES = 1 << 15  # knots of one chunk of columns (each array of a batch ~256 KiB)
 _MIN_CHUNK = 256  # columns of a chunk at least (deep units have up to 2^(L-1) - 1 knots)
 _MIN_PARALLEL_COLUMNS = 1 << 12  # below this many columns a pass runs in the calling thread
+_SERIAL_KNOTS = 1 << 19  # a cached pass over fewer knots runs in the calling thread (~1 ms)
+_CACHE_BYTES = 1 << 28  # descriptions kept between passes (256 MiB a store at most)
 
 
 def _kernels():
@@ -239,6 +242,7 @@ class StructuredColumns:
         self.device = self._kernel_store.device
         self._bounds = self._kernel_store._bounds
         self._points = _SortedPoints(X[:, 0])
+        self._cache, self._cache_sizes = {}, {}  # block id -> per group [(positions, arrays)]
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -251,22 +255,49 @@ class StructuredColumns:
         """``work(group, positions, arrays)`` for every chunk of the block's columns (all, or
         the index array ``columns``), a group of chunks per thread: ``arrays`` are the chunk's
         :class:`PiecewiseBatch` arrays and its knots' places (lo, hi) in the sorted data.
-        Descriptions are never kept."""
+        Descriptions of a whole block are kept between passes while all of them fit in
+        ``_CACHE_BYTES`` (iterative solvers make thousands of passes); otherwise, and for
+        ``columns`` subsets, they are recomputed chunk by chunk."""
         from gaconvex.symbolic.codegen import _in_parallel
         from gaconvex.symbolic.piecewise_program import unit_program
 
         program = unit_program(block.family)
         step = max(_MIN_CHUNK, _BATCH_ENTRIES // (program.max_knots + 1))
+        cached = columns is None and self._cacheable(block, program)
+        count = len(block) if columns is None else len(columns)
+        small = cached and count * (program.max_knots + 1) < _SERIAL_KNOTS
+        groups = [(0, count)] if small else _groups(count)  # a cached small pass: no threads
+        if cached and id(block) in self._cache:
+            _in_parallel(lambda group, bounds: [work(group, *chunk)
+                                                for chunk in self._cache[id(block)][group]],
+                         groups)
+            return
+        kept = [[] for _ in groups]
 
         def task(group, bounds):
             workspace = _workspace(program, min(step, bounds[1] - bounds[0]))
             for start in range(bounds[0], bounds[1], step):
                 count = min(step, bounds[1] - start)
                 workspace.fill(block, start, count, columns)
-                work(group, slice(start, start + count),
-                     workspace.arrays(program, count, self._points))
+                arrays = workspace.arrays(program, count, self._points)
+                if cached:
+                    arrays = tuple(a.copy() for a in arrays)
+                    kept[group].append((slice(start, start + count), arrays))
+                work(group, slice(start, start + count), arrays)
 
-        _in_parallel(task, _groups(len(block) if columns is None else len(columns)))
+        _in_parallel(task, groups)
+        if cached:
+            self._cache[id(block)] = kept
+
+    def _cacheable(self, block, program) -> bool:
+        """Whether the block's descriptions (7 arrays of K or K + 1 numbers and 2 of K indices
+        a column) fit in the cache next to those already kept."""
+        size = 8 * len(block) * (9 * program.max_knots + 3)
+        if id(block) not in self._cache_sizes:
+            if sum(self._cache_sizes.values()) + size > _CACHE_BYTES:
+                return False
+            self._cache_sizes[id(block)] = size
+        return True
 
     def _per_column(self, kernel: str, *args) -> np.ndarray:
         """One number per column: ``kernel(*chunk arrays, *args, out)`` chunk by chunk."""
@@ -277,13 +308,31 @@ class StructuredColumns:
 
     def rmatvec(self, r) -> np.ndarray:
         """A^T r from prefix sums of r and r x~ over the sorted points (O(K log N) a column)."""
+        return self._per_column("rmatvec_units", self._points.centre, self._prefix_sums(r))
+
+    def _prefix_sums(self, r) -> np.ndarray:
+        """R (N + 1, 2): cumsum of r and of r x~ over the sorted data, from 0."""
         r = _vector(r, self.shape[0], "r")
         pts = self._points
         rs = r[pts.perm]
         R = np.zeros((rs.size + 1, 2))
         np.cumsum(rs, out=R[1:, 0])
         np.cumsum(rs * pts.xc, out=R[1:, 1])
-        return self._per_column("rmatvec_units", pts.centre, R)
+        return R
+
+    def rmatvec_columns(self, r, idx) -> np.ndarray:
+        """A[:, idx]^T r by the same sums, over the columns ``idx`` only."""
+        idx = np.asarray(idx, dtype=np.intp)
+        args = (self._points.centre, self._prefix_sums(r))
+        out = np.empty(idx.size)
+        for block, lo, hi in self._parts():
+            inside = np.flatnonzero((idx >= lo) & (idx < hi))
+            if inside.size:
+                part = np.empty(inside.size)
+                self._sweep(block, partial(_into, _kernels().rmatvec_units, args, part),
+                            idx[inside] - lo)
+                out[inside] = part
+        return out
 
     def matvec(self, z) -> np.ndarray:
         """A z from the nonzero z only: events at the knots, summed by cumulative sums."""

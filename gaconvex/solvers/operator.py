@@ -104,6 +104,9 @@ class ScaledOperator:
     def columns(self, idx):
         return self.factor * self.operator.columns(idx)
 
+    def rmatvec_columns(self, r, idx):
+        return self.factor * self.operator.rmatvec_columns(r, idx)
+
     def column_norms(self):
         return self.factor * self.operator.column_norms()
 

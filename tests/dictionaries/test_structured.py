@@ -59,6 +59,10 @@ def _assert_products(S, A, x, rng):
                                atol=1e-14 * scale)
     idx = rng.integers(0, p, 20)
     np.testing.assert_array_equal(S.columns(idx), A[:, idx])
+    r = rng.standard_normal(n)  # a second pass reads the kept descriptions
+    np.testing.assert_allclose(S.rmatvec(r), A.T @ r, rtol=0, atol=1e-10 * scale * np.abs(r).sum())
+    np.testing.assert_allclose(S.rmatvec_columns(r, idx), A[:, idx].T @ r, rtol=0,
+                               atol=1e-10 * scale * np.abs(r).sum())
 
 
 @pytest.mark.parametrize("kind", ["integers", "scales"])
@@ -83,6 +87,31 @@ def test_repeated_rows_and_column_subsets(rng, arch):
     _assert_products(D.rows(index).store, dense.rows(index).to_dense(), x[index], rng)
     keep = np.sort(rng.choice(D.n_columns, D.n_columns // 3, replace=False))
     _assert_products(D.take(keep).store, dense.to_dense()[:, keep], x, rng)
+
+
+def test_kept_descriptions_give_the_same_products(rng, monkeypatch):
+    """Descriptions kept between passes (under the cache budget; in one thread or, for big
+    passes, in chunk groups per thread) and recomputed ones (budget 0) give the same products,
+    pass after pass, for blocks of several families."""
+    from gaconvex.dictionaries import structured
+
+    x = _points(rng, gs.architecture("abs", 3), "scales")
+    rs = [rng.standard_normal(x.size) for _ in range(3)]
+    for arch in (gs.architecture("abs", 3), gs.architecture("relu", 3, "symmetrized")):
+        for serial in (structured._SERIAL_KNOTS, 0):
+            monkeypatch.setattr(structured, "_SERIAL_KNOTS", serial)
+            monkeypatch.setattr(structured, "_MIN_PARALLEL_COLUMNS", 1)
+            kept = library_1d(x, arch, storage="structured").store
+            first = [kept.rmatvec(r) for r in rs]
+            assert kept._cache  # the first pass kept the descriptions
+            monkeypatch.setattr(structured, "_CACHE_BYTES", 0)
+            fresh = library_1d(x, arch, storage="structured").store
+            for r, value in zip(rs, first):
+                np.testing.assert_allclose(fresh.rmatvec(r), value, rtol=1e-13,
+                                           atol=1e-13 * np.abs(value).max())
+                np.testing.assert_array_equal(kept.rmatvec(r), value)
+            assert not fresh._cache
+            monkeypatch.undo()
 
 
 def test_a_single_repeated_point():
