@@ -171,7 +171,10 @@ class ActiveSetLasso:
         self.T = [int(renumber[j]) for j in self.T]
         if min(self.T, default=0) < 0:
             raise GaconvexError("keep_columns must keep every active column.")
-        self._store = np.asfortranarray(self.M[:, index])
+        moved = index[index != np.arange(index.size)]  # columns before the first gap stay
+        if moved.size:  # move the others down in place: the store keeps its capacity, so the
+            first = index.size - moved.size  # next columns need no new allocation
+            self._store[:, first:index.size] = self._store[:, moved]
         self._norms = self._norms[index]
         self._hash = self._hash[index]
         self.s = index.size
@@ -452,13 +455,18 @@ class _WorkingSet:
             self.inner.correlate = self._structured_correlations
 
     def _structured_correlations(self, rho: np.ndarray) -> np.ndarray:
-        """M^T rho = A_members^T (W^1/2 rho) for rho in range(I - Pi), by one structured pass
-        over the whole library when that reads fewer numbers than the dense N x s product
-        (002's piecewise-linear features: O(N + P K), K breakpoints a column)."""
+        """M^T rho = A_members^T (W^1/2 rho) for rho in range(I - Pi), by the cheapest of: the
+        dense N x s product, a structured pass over the members only (O(N + s K), describing
+        each member anew: ~100 flops a column), or one over the whole library (O(N + P K),
+        002's piecewise-linear features, K breakpoints a column)."""
         members = np.asarray(self.members, dtype=np.intp)
-        n, P = self.problem.n_samples, self.problem.n_features
-        if 8 * P > n * members.size:  # the dense product is cheaper
+        n, P, s = self.problem.n_samples, self.problem.n_features, members.size
+        cost = {"dense": n * s, "members": 128 * s + 8 * n, "library": 8 * P + 8 * n}
+        way = min(cost, key=cost.get)
+        if way == "dense":
             return self.inner.M.T @ rho
+        if way == "members":
+            return self.problem.A.rmatvec_columns(self.transform.root * rho, members)
         return self.problem.A.rmatvec(self.transform.root * rho)[members]
 
     def run(self, beta: float, tol: float, max_iter: int, deadline: float | None, report):
