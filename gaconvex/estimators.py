@@ -13,8 +13,8 @@ architecture's dictionary A (002 Thm 3.11; beta~ = ``Architecture.beta_tilde(bet
 fitted model is the reconstructed network f(x) = sum_j z_j A_j(x) + xi (002 Def. B.3), the
 certificate says whether it is the global training optimum (002 Lemma D.8, D.15).
 
-Multi-column X needs a d-dimensional network family (today the 001 wedge family: 2-layer
-ReLU); the architecture is built with ``dim = X.shape[1]`` and fails with a clear error where
+Multi-column X needs a d-dimensional network family (the wedge families of 001: ReLU with 2
+or 3 layers; the reflection-plane family of 000: abs, any depth); the architecture is built with ``dim = X.shape[1]`` and fails with a clear error where
 no such family exists for the chosen activation.  The checks of
 ``sklearn.utils.estimator_checks`` that therefore cannot apply are listed, with their reasons,
 by :func:`expected_failed_checks` (``EXPECTED_FAILED_CHECKS`` for the default estimators).
@@ -56,8 +56,9 @@ _MULTI_COLUMN_CHECKS = (
     "check_sample_weights_pandas_series", "check_sample_weights_shape", "check_supervised_y_2d",
 )
 _MULTI_COLUMN_REASON = ("fits X with several columns, and {arch} has no dictionary for d > 1 "
-                        "inputs (d-D: the 2-layer ReLU wedge family of From Complexity to "
-                        "Clarity)")
+                        "inputs (d-D: the ReLU wedge families of From Complexity to Clarity, "
+                        "L = 2, 3, and the abs reflection-plane family of Black Boxes and "
+                        "Looking Glasses)")
 
 
 def expected_failed_checks(estimator=None) -> dict[str, str]:
@@ -98,8 +99,8 @@ class _ConvexNet(BaseEstimator):
         The network; None builds ``architecture(activation, depth, family, dim=X.shape[1])``.
     activation, depth, family : used when ``architecture`` is None (a name of
         ``gaconvex.symbolic.ACTIVATIONS``, the number of weight layers L >= 2, a registered
-        family or None for the registry's default at X's dimension: deep narrow in 1-D, the
-        wedge family of 001 for d > 1).
+        family or None for the registry's default at X's dimension: deep narrow in 1-D; for
+        d > 1 the wedge families of 001 (ReLU) and the reflection planes of 000 (abs)).
     beta : float >= 0
         Training regularization of (1.1); beta = 0 is the minimum-norm interpolation limit
         (002 (C.1)).  It is not normalized by the number of samples.
