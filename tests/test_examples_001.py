@@ -57,9 +57,11 @@ def test_l1_vs_l2_smoke_spiral_maps_agree_more_for_small_beta(tmp_path):
 
 def test_diamond_breaklines_are_the_lines_the_theorems_name(tmp_path):
     """001 Sec. 3.7, Fig. 7: the candidate breaklines are, by brute force, (a) the lines
-    through 0 and a data point (Thm 2), (c) the lines through two data points (Thm 3), and for
-    biased p = 1 those plus the axis-parallel lines through a data point (Thm 16); the optimal
-    neurons use candidate lines only and interpolate (beta -> 0)."""
+    through 0 and a data point (Thm 2), (b) the lines through 0 parallel to a difference of
+    data points (Thm 12), (c) the lines through two data points (Thm 3), (d) the lines through
+    a data point parallel to a difference or an axis (Thm 13), and for biased p = 1 the pair
+    lines plus the axis-parallel lines through a data point (Thm 16); the optimal neurons use
+    candidate lines only and interpolate (beta -> 0)."""
     from gaconvex.datasets.synthetic import diamond_points
     from gaconvex.plotting import distinct_lines
 
@@ -75,7 +77,11 @@ def test_diamond_breaklines_are_the_lines_the_theorems_name(tmp_path):
     origin = [through(np.zeros(2), x) for x in X]
     pairs = [through(X[i], X[j]) for i, j in combinations(range(4), 2)]
     parallel = [through(x, x + e) for x in X for e in np.eye(2)]
-    expected = {(1, False): origin, (2, True): pairs, (1, True): pairs + parallel}
+    differences = [X[i] - X[j] for i, j in combinations(range(4), 2)]
+    shifted = [through(np.zeros(2), v) for v in differences]
+    translated = [through(x, x + v) for x in X for v in differences + list(np.eye(2))]
+    expected = {(2, 1, False): origin, (3, 1, False): shifted, (2, 2, True): pairs,
+                (3, 1, True): translated, (2, 1, True): pairs + parallel}
     for key, lines in expected.items():
         W, b = np.array([w for w, _ in lines]), np.array([c for _, c in lines])
         got = result[key]
@@ -83,7 +89,7 @@ def test_diamond_breaklines_are_the_lines_the_theorems_name(tmp_path):
         assert all(any(np.allclose(np.r_[w, c], np.r_[v, e]) for v, e in got["candidates"])
                    for w, c in got["active"])
         np.testing.assert_allclose(got["fit"].fitted, ex.TARGETS, atol=1e-8)
-    assert [len(result[k]["candidates"]) for k in expected] == [2, 6, 10]
+    assert [len(result[k]["candidates"]) for k in expected] == [2, 4, 6, 10, 10]
 
 
 def _check_bounds(res):
