@@ -490,6 +490,34 @@ def _regroup_exactly(A, columns, scaling, rep) -> None:
     rep[columns] = columns[first[inverse.ravel()]]
 
 
+def enumerated_dictionary(architecture, X, block, report, *, storage: str, backend: str,
+                          device, deduplicate: bool) -> "Dictionary":
+    """The :class:`Dictionary` of one enumerated d-D block (the wedge, three-layer wedge and
+    reflection-plane builders): matrix-free for ``storage="kernels"``, else the evaluated
+    columns, deduplicated when asked (the removals recorded in ``report.columns``), and moved
+    to torch on ``device`` for ``backend="torch"``."""
+    from dataclasses import replace
+
+    unpenalized = np.zeros((X.shape[0], 0))
+    if storage == "kernels":
+        return Dictionary(architecture, X, (block,), KernelColumns(X, [block], backend, device),
+                          unpenalized, report)
+    dictionary = Dictionary(architecture, X, (block,), DenseColumns(block.evaluate(X)),
+                            unpenalized, report)
+    if deduplicate:
+        dictionary = deduplicate_columns(dictionary)
+        report = replace(report, columns=dictionary.report)
+        dictionary = Dictionary(architecture, X, dictionary.blocks, dictionary.store,
+                                unpenalized, report)
+    if backend == "torch":
+        import torch
+
+        tensor = torch.as_tensor(dictionary.to_dense(), device=device or "cpu")
+        dictionary = Dictionary(architecture, X, dictionary.blocks, TorchColumns(tensor),
+                                unpenalized, report)
+    return dictionary
+
+
 def deduplicate_columns(dictionary: Dictionary, *, rtol: float = 1e-10) -> Dictionary:
     """Drop all-zero columns and keep the first of each group of equal columns (to ``rtol``).
 

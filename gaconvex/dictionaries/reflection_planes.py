@@ -47,17 +47,16 @@ certificate then speaks about the sampled library only).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from math import comb
 
 import numpy as np
 
 from gaconvex._validation import GaconvexError, check_memory
 
-from .library import DeduplicationReport, Dictionary, deduplicate_columns
+from .library import DeduplicationReport, Dictionary, enumerated_dictionary
 from .one_d import DEFAULT_MEMORY_LIMIT
 from .reports import EnumerationReport
-from .storage import DenseColumns, KernelColumns, TorchColumns
 from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets, _numpy
 
 __all__ = ["ReflectionPlaneBlock", "ReflectionPlaneReport", "reflection_plane_library",
@@ -365,24 +364,8 @@ def reflection_plane_library(X, architecture, *, backend: str = "numba", dedupli
     report = ReflectionPlaneReport(total, T, budget, int(degenerate.sum()),
                                    index[degenerate][:_REPORTED], int(repeated.sum()), sampled,
                                    notes=notes)
-    unpenalized = np.zeros((n, 0))
-    if storage == "kernels":
-        return Dictionary(architecture, X, (block,), KernelColumns(X, [block], backend, device),
-                          unpenalized, report)
-    dictionary = Dictionary(architecture, X, (block,), DenseColumns(block.evaluate(X)),
-                            unpenalized, report)
-    if deduplicate:
-        dictionary = deduplicate_columns(dictionary)
-        report = replace(report, columns=dictionary.report)
-        dictionary = Dictionary(architecture, X, dictionary.blocks, dictionary.store,
-                                unpenalized, report)
-    if backend == "torch":
-        import torch
-
-        tensor = torch.as_tensor(dictionary.to_dense(), device=device or "cpu")
-        dictionary = Dictionary(architecture, X, dictionary.blocks, TorchColumns(tensor),
-                                unpenalized, report)
-    return dictionary
+    return enumerated_dictionary(architecture, X, block, report, storage=storage, backend=backend,
+                                 device=device, deduplicate=deduplicate)
 
 
 def raw_size(n: int, d: int, depth: int, first_biases=FIRST_BIASES,

@@ -26,10 +26,10 @@ import numpy as np
 
 from gaconvex._validation import GaconvexError, check_memory
 
-from .library import Dictionary, deduplicate_columns
+from .library import Dictionary, enumerated_dictionary
 from .one_d import DEFAULT_MEMORY_LIMIT
 from .reports import WedgeReport
-from .storage import DenseColumns, KernelColumns, TorchColumns
+from .storage import KernelColumns
 
 __all__ = ["WedgeBlock", "WedgeReport", "RankReduction", "RowSpaceFamily", "wedge_library",
            "WEDGE_STORAGES", "chamber_diameter", "local_chamber_diameter"]
@@ -395,26 +395,8 @@ def wedge_library(X, architecture, *, backend: str = "numba", deduplicate: bool 
                        np.repeat(w, 2, axis=0) * signs, np.repeat(b, 2) * signs[:, 0], sampled)
     report = WedgeReport(total, len(sets), int(degenerate.sum()), index[degenerate][:_REPORTED],
                          int(repeated.sum()), sampled)
-    unpenalized = np.zeros((n, 0))
-    if storage == "kernels":
-        store = KernelColumns(X, [block], backend, device)
-        return Dictionary(architecture, X, (block,), store, unpenalized, report)
-    dictionary = Dictionary(architecture, X, (block,), DenseColumns(block.evaluate(X)),
-                            unpenalized, report)
-    if deduplicate:
-        dictionary = deduplicate_columns(dictionary)
-        report = WedgeReport(*(getattr(report, f) for f in
-                               ("n_sets", "n_enumerated", "degenerate", "degenerate_sets",
-                                "repeated", "sampled")), columns=dictionary.report)
-        dictionary = Dictionary(architecture, X, dictionary.blocks, dictionary.store,
-                                unpenalized, report)
-    if backend == "torch":
-        import torch
-
-        tensor = torch.as_tensor(dictionary.to_dense(), device=device or "cpu")
-        dictionary = Dictionary(architecture, X, dictionary.blocks, TorchColumns(tensor),
-                                unpenalized, report)
-    return dictionary
+    return enumerated_dictionary(architecture, X, block, report, storage=storage, backend=backend,
+                                 device=device, deduplicate=deduplicate)
 
 
 def _reduced_library(X, architecture, reduction: RankReduction, **options) -> Dictionary:

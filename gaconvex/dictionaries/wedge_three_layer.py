@@ -28,10 +28,10 @@ import numpy as np
 
 from gaconvex._validation import GaconvexError, check_memory
 
-from .library import DeduplicationReport, Dictionary, deduplicate_columns
+from .library import DeduplicationReport, enumerated_dictionary
 from .one_d import DEFAULT_MEMORY_LIMIT
+from .reports import EnumerationReport
 from .reflection_planes import _repeated_directions
-from .storage import DenseColumns, KernelColumns, TorchColumns
 from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets, _numpy
 
 __all__ = ["ThreeLayerWedgeBlock", "ThreeLayerWedgeReport", "three_layer_wedge_library",
@@ -97,7 +97,7 @@ class ThreeLayerWedgeBlock(WedgeBlock):
 
 
 @dataclass(frozen=True)
-class ThreeLayerWedgeReport:
+class ThreeLayerWedgeReport(EnumerationReport):
     """What :func:`three_layer_wedge_library` enumerated, skipped and removed.
 
     vectors : the direction set ("differences", "all_pairs"; row K: "differences");
@@ -122,11 +122,7 @@ class ThreeLayerWedgeReport:
         text = (f"{self.n_enumerated} of {self.n_sets} anchor sets ({self.vectors} directions"
                 f"{', uniform sample' if self.sampled else ''}): {self.degenerate} degenerate "
                 f"(zero cross product), {self.repeated} repeated neurons")
-        if self.degenerate:
-            text += f" [first: {self.degenerate_sets[:3].tolist()}]"
-        if self.columns is not None:
-            text += f"; {self.columns}"
-        return text + "".join(f"; {note}" for note in self.notes)
+        return text + self.removals()
 
 
 def _candidates(n: int, d: int, points: tuple, vectors: str) -> np.ndarray:
@@ -253,24 +249,5 @@ def three_layer_wedge_library(X, architecture, *, vectors: str = "differences",
     report = ThreeLayerWedgeReport(vectors, total, budget, int(degenerate.sum()),
                                    index[degenerate][:_REPORTED], int(repeated.sum()), sampled,
                                    notes=notes)
-    unpenalized = np.zeros((n, 0))
-    if storage == "kernels":
-        return Dictionary(architecture, X, (block,), KernelColumns(X, [block], backend, device),
-                          unpenalized, report)
-    dictionary = Dictionary(architecture, X, (block,), DenseColumns(block.evaluate(X)),
-                            unpenalized, report)
-    if deduplicate:
-        dictionary = deduplicate_columns(dictionary)
-        report = ThreeLayerWedgeReport(*(getattr(report, f) for f in
-                                         ("vectors", "n_sets", "n_enumerated", "degenerate",
-                                          "degenerate_sets", "repeated", "sampled")),
-                                       columns=dictionary.report, notes=notes)
-        dictionary = Dictionary(architecture, X, dictionary.blocks, dictionary.store,
-                                unpenalized, report)
-    if backend == "torch":
-        import torch
-
-        tensor = torch.as_tensor(dictionary.to_dense(), device=device or "cpu")
-        dictionary = Dictionary(architecture, X, dictionary.blocks, TorchColumns(tensor),
-                                unpenalized, report)
-    return dictionary
+    return enumerated_dictionary(architecture, X, block, report, storage=storage, backend=backend,
+                                 device=device, deduplicate=deduplicate)
