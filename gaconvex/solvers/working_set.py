@@ -253,18 +253,14 @@ class ActiveSetLasso:
         self.zT = np.append(self.zT, 0.0)
         return True
 
-    def _coordinates(self, j: int) -> np.ndarray:
-        """alpha with M_T alpha the projection of column j onto span(M_T): R^-1 Q^T M_j."""
-        return _triangular(self.R, self.Q.T @ self.M[:, j])
-
-    def _pivot(self, j: int, sign: float, bland: bool, alpha=None) -> tuple[float, float]:
+    def _pivot(self, j: int, sign: float, bland: bool) -> tuple[float, float]:
         """Column j = M_T alpha (dependent): move along z_T -= tau sign alpha, z_j = tau sign,
         which keeps the fit and lowers the penalty (|alpha^T theta| > 1 for a violator), until
         an active coefficient reaches 0; swap it for j.  Ties of the ratio test go to the
         smallest column index under Bland's rule.  Returns tau (0: a degenerate pivot) and the
         excess |alpha^T theta| - 1 (<= 0: a tie, no descent; -inf: j stayed numerically
         dependent after the swap, so the state is inconsistent and must be undone)."""
-        alpha = self._coordinates(j) if alpha is None else alpha
+        alpha = _triangular(self.R, self.Q.T @ self.M[:, j])
         rate = sign * alpha  # d z_T / d tau
         with np.errstate(divide="ignore", invalid="ignore"):
             hits = np.where(rate * self.zT > 0, self.zT / rate, np.inf)
@@ -301,8 +297,7 @@ class ActiveSetLasso:
         (smallest index enters and leaves) until a step makes progress, which rules out
         cycling; a pivot that cannot descend (a tie |alpha^T theta| = 1 that rounding reads as
         a violation, or one that rounding turns into an ascent) is undone and its column
-        barred until the next call (the next violator is then tried on the same correlations,
-        without a new pass), and so is a column whose own coefficient turns against its
+        barred until the next call, and so is a column whose own coefficient turns against its
         sign at once after it entered (in exact arithmetic a violator enters with the sign that
         descends; near interpolation rounding can say otherwise, and re-entering it cycles).
         """
@@ -336,34 +331,23 @@ class ActiveSetLasso:
                                        + self.noise(float(np.linalg.norm(rho))))
             if not violating.size:
                 return self.steps - start
-            if bland:
-                candidates = violating  # smallest index first
-            else:
-                candidates = violating[np.argsort(-np.abs(correlations[violating]), kind="stable")]
-            for j in candidates:  # the first violator that changes the state; the others are
-                # barred without a new correlation pass (the state, hence c, is unchanged)
-                j, sign = int(j), -float(np.sign(correlations[j]))
-                if self._insert(j, sign):
-                    bland, entered = False, j
-                    break
-                alpha = self._coordinates(j)
-                if abs(float(alpha @ self.theta)) - 1.0 <= 1e-12:  # a tie |alpha^T theta| = 1
-                    barred[j] = True  # that rounding read as a violation: no descent
-                    continue
-                before, snapshot = self.objective(beta), self._state()
-                tau, excess = self._pivot(j, sign, bland, alpha)
-                rounding = 64 * np.finfo(float).eps * before
-                worse = self.objective(beta) > before + rounding
-                unseen = tau > 0 and beta * tau * excess <= rounding  # the penalty's fall is
-                if excess <= 1e-12 or worse or unseen:  # below rounding, rounding made the
-                    self._restore(snapshot)  # pivot ascend, or the factorization could not
-                    # resolve the swap (excess -inf)
-                    barred[j] = True
-                    continue
-                bland = tau <= 1e-9 * max(1.0, float(np.abs(self.zT).max(initial=0.0)))
-                break
-            else:
-                return self.steps - start  # every violator is barred
+            j = int(violating[0]) if bland else int(violating[np.argmax(np.abs(correlations[violating]))])
+            sign = -float(np.sign(correlations[j]))
+            if self._insert(j, sign):
+                bland, entered = False, j
+                continue
+            before, snapshot = self.objective(beta), self._state()
+            tau, excess = self._pivot(j, sign, bland)
+            rounding = 64 * np.finfo(float).eps * before
+            worse = self.objective(beta) > before + rounding
+            unseen = tau > 0 and beta * tau * excess <= rounding  # the penalty's fall is below
+            if excess <= 1e-12 or worse or unseen:  # rounding: a tie |alpha^T theta| = 1 read
+                self._restore(snapshot)  # as a violation (near-copies swap back and forth),
+                # rounding that made the pivot ascend, or a swap the factorization could not
+                # resolve
+                barred[j] = True
+                continue
+            bland = tau <= 1e-9 * max(1.0, float(np.abs(self.zT).max(initial=0.0)))
         raise GaconvexError(f"the active-set method did not finish in {max_steps} steps; the "
                             "working set may be numerically degenerate (duplicate columns?).")
 
@@ -592,10 +576,7 @@ def _violators(c, level, in_set, candidates, k) -> np.ndarray:
     free = candidates[~in_set[candidates]]
     violating = free[np.abs(c[free]) > level[free]]
     if violating.size > k:  # ties (copies) go to the smaller index, as top_violators does
-        size = np.abs(c[violating])  # a partial sort: O(P), not O(P log P)
-        kth = np.partition(size, size.size - k)[size.size - k]
-        above = violating[size > kth]
-        violating = np.concatenate([above, violating[size == kth][:k - above.size]])
+        violating = violating[np.argsort(-np.abs(c[violating]), kind="stable")[:k]]
     return np.sort(violating).astype(np.intp)
 
 
