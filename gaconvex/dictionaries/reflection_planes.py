@@ -57,7 +57,7 @@ from gaconvex._validation import GaconvexError, check_memory
 from .library import DeduplicationReport, Dictionary, enumerated_dictionary
 from .one_d import DEFAULT_MEMORY_LIMIT
 from .reports import EnumerationReport
-from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets, _numpy
+from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets
 
 __all__ = ["ReflectionPlaneBlock", "ReflectionPlaneReport", "reflection_plane_library",
            "FIRST_BIASES", "TIES", "SUBLIBRARY_NOTE", "candidate_codes", "raw_size"]
@@ -113,17 +113,7 @@ class ReflectionPlaneBlock(WedgeBlock):
             out = np.empty((X.shape[0], len(self)), order="F")
         return self.family.evaluate(X, self.weights, self.bias, self.inner_bias, out=out)
 
-    def rmatvec(self, X, r, backend: str = "numba", *, device=None):
-        """A_b^T r chunk by chunk through the block's own :meth:`evaluate` (a fused
-        relu(X W^T + b) pass of a wedge block does not apply to abs chains)."""
-        r = np.asarray(r, dtype=np.float64)
-        parts = [_numpy(self.take(np.arange(lo, hi)).evaluate(X, backend, device=device)).T @ r
-                 for lo, hi in self._chunks(r.size)]
-        return np.concatenate(parts) if parts else np.zeros(0)
-
-    def column_norms(self, X, backend: str = "numba", *, device=None):
-        """None: the store computes the norms from evaluated chunks (no fused relu pass)."""
-        return None
+    fused = False  # nested units: chunked products through evaluate
 
     def breakplanes(self, j: int, reading: str = "chain"):
         """The :class:`gaconvex.symbolic.ReflectionPlane` list of column j of the block, each

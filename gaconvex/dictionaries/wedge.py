@@ -104,11 +104,15 @@ class WedgeBlock:
                 out += _numpy(cols) @ z[live[lo:hi]]
         return out
 
+    #: The columns are relu(X W^T + b) (fused numba passes apply); subclasses whose units have
+    #: more layers set False and get the chunked products through their own ``evaluate``.
+    fused = True
+
     def rmatvec(self, X, r, backend: str = "numba", *, device=None):
-        """A_b^T r: one fused numba pass over the columns (never stored; numpy backends), or
-        chunk by chunk on the torch device."""
+        """A_b^T r: one fused numba pass over the columns (never stored; numpy backends, plain
+        wedge columns), else chunk by chunk through :meth:`evaluate`."""
         r = np.asarray(r, dtype=np.float64)
-        if backend != "torch":
+        if self.fused and backend != "torch":
             from ._relu_kernels import correlations
 
             return correlations(np.asarray(X, dtype=np.float64), self.weights, self.bias, r)
@@ -117,8 +121,9 @@ class WedgeBlock:
         return np.concatenate(parts) if parts else np.zeros(0)
 
     def column_norms(self, X, backend: str = "numba", *, device=None):
-        """||A_j||_2 of the block's columns by one fused pass (numpy backends), else None."""
-        if backend == "torch":
+        """||A_j||_2 of the block's columns by one fused pass (numpy backends, plain wedge
+        columns), else None (the store computes them from evaluated chunks)."""
+        if backend == "torch" or not self.fused:
             return None
         from ._relu_kernels import column_norms
 

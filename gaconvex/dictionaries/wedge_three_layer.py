@@ -32,7 +32,7 @@ from .library import DeduplicationReport, enumerated_dictionary
 from .one_d import DEFAULT_MEMORY_LIMIT
 from .reports import EnumerationReport
 from .reflection_planes import _repeated_directions
-from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets, _numpy
+from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets
 
 __all__ = ["ThreeLayerWedgeBlock", "ThreeLayerWedgeReport", "three_layer_wedge_library",
            "VECTOR_SETS"]
@@ -83,17 +83,7 @@ class ThreeLayerWedgeBlock(WedgeBlock):
         return self.family.evaluate(X, self.weights, self.bias, self.outer, self.inner_bias,
                                     out=out)
 
-    def rmatvec(self, X, r, backend: str = "numba", *, device=None):
-        """A_b^T r chunk by chunk through :meth:`evaluate` (a fused pass of relu(X W^T + b)
-        would drop the second layer)."""
-        r = np.asarray(r, dtype=np.float64)
-        parts = [_numpy(self.take(np.arange(lo, hi)).evaluate(X, backend, device=device)).T @ r
-                 for lo, hi in self._chunks(r.size)]
-        return np.concatenate(parts) if parts else np.zeros(0)
-
-    def column_norms(self, X, backend: str = "numba", *, device=None):
-        """None: no fused pass for nested units (the store evaluates the columns in chunks)."""
-        return None
+    fused = False  # nested units: chunked products through evaluate
 
 
 @dataclass(frozen=True)
