@@ -22,6 +22,28 @@ __all__ = ["NetworkFamily", "FAMILIES", "register_family", "get_family", "defaul
            "multidim_families"]
 
 
+class OnArchitecture:
+    """Mixin of the d-D feature families (wedge, three-layer wedge, reflection planes): the
+    network's shape, read from their ``architecture`` field."""
+
+    @property
+    def activation(self):
+        return self.architecture.activation
+
+    @property
+    def dim(self) -> int:
+        return self.architecture.dim
+
+    @property
+    def depth(self) -> int:
+        return self.architecture.depth
+
+    @property
+    def p(self) -> int:
+        """The first layer's norm (001: p = 1 or 2)."""
+        return self.architecture.norm
+
+
 @dataclass(frozen=True, eq=False)
 class NetworkFamily:
     """A family of parallel networks (002 Sec. 2.2-2.4) and how to derive its Lasso library.

@@ -70,7 +70,7 @@ import sympy as sp
 
 from gaconvex._validation import GaconvexError
 
-from .families import NetworkFamily, register_family
+from .families import NetworkFamily, OnArchitecture, register_family
 
 __all__ = ["DEEP_NARROW_DDIM", "ReflectionPlane", "ReflectionPlaneFamily",
            "is_reflection_planes", "PLANE_KINDS", "DATA_KIND", "MIDPOINT_KIND",
@@ -145,7 +145,7 @@ def canonical_sign(W: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class ReflectionPlaneFamily:
+class ReflectionPlaneFamily(OnArchitecture):
     """The features of a deep narrow abs network of depth L >= 2 on R^d (module doc).
 
     Attributes
@@ -159,18 +159,6 @@ class ReflectionPlaneFamily:
     architecture: object
     bias_kind: str
     sign_choices = ((),)
-
-    @property
-    def activation(self):
-        return self.architecture.activation
-
-    @property
-    def dim(self) -> int:
-        return self.architecture.dim
-
-    @property
-    def depth(self) -> int:
-        return self.architecture.depth
 
     @property
     def complete(self) -> bool:

@@ -42,7 +42,7 @@ import numpy as np
 
 from gaconvex._validation import GaconvexError
 
-from .families import NetworkFamily, register_family
+from .families import NetworkFamily, OnArchitecture, register_family
 
 __all__ = ["WEDGE", "WedgeFeatureFamily", "is_wedge"]
 
@@ -52,7 +52,7 @@ _MAX_SYMBOLIC_DIM = 5
 
 
 @dataclass(frozen=True, eq=False)
-class WedgeFeatureFamily:
+class WedgeFeatureFamily(OnArchitecture):
     """The wedge features of one architecture: f(x; u, V, s) = relu(s (<x, w> + b)) (module doc).
 
     Attributes
@@ -67,18 +67,6 @@ class WedgeFeatureFamily:
     sign_choices = ((1,), (-1,))
 
     # -- shape of the family --------------------------------------------------------------------
-    @property
-    def activation(self):
-        return self.architecture.activation
-
-    @property
-    def dim(self) -> int:
-        return self.architecture.dim
-
-    @property
-    def p(self) -> int:
-        return self.architecture.norm
-
     @property
     def augmented(self) -> bool:
         """p = 1 takes anchors from [X; I_d] (spec 001 Sec. 0 item 3, Lemma 19)."""

@@ -46,7 +46,7 @@ import numpy as np
 
 from gaconvex._validation import GaconvexError
 
-from .families import NetworkFamily, register_family
+from .families import NetworkFamily, OnArchitecture, register_family
 
 __all__ = ["WEDGE_THREE_LAYER", "ThreeLayerWedgeFamily", "is_wedge_three_layer",
            "direction_name"]
@@ -62,7 +62,7 @@ def direction_name(i: int, j: int) -> str:
 
 
 @dataclass(frozen=True, eq=False)
-class ThreeLayerWedgeFamily:
+class ThreeLayerWedgeFamily(OnArchitecture):
     """The features f(x) = relu(t (g(x) - g(x_j0))) of one three-layer architecture (module doc).
 
     Attributes
@@ -74,18 +74,6 @@ class ThreeLayerWedgeFamily:
     architecture: object
     bias_kind: str
     sign_choices = ((1, 1), (1, -1), (-1, 1), (-1, -1))
-
-    @property
-    def activation(self):
-        return self.architecture.activation
-
-    @property
-    def dim(self) -> int:
-        return self.architecture.dim
-
-    @property
-    def p(self) -> int:
-        return self.architecture.norm
 
     @property
     def affine(self) -> bool:
