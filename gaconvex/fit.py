@@ -101,9 +101,10 @@ class ConvexFit:
 
     @property
     def fitted(self) -> np.ndarray:
-        """Predictions at the user's points, in the user's order."""
+        """Predictions at the user's points, in the user's order ((n,), or (n, c) for vector
+        outputs)."""
         data = self.data
-        out = np.empty(len(data.X))
+        out = np.empty((len(data.X),) + np.shape(self.solution.fitted)[1:])
         live = data.inverse >= 0
         out[live] = self.solution.fitted[data.inverse[live]]
         if not live.all():
@@ -226,17 +227,6 @@ class VectorConvexFit(ConvexFit):
         out = np.tile(np.asarray(sol.xi, dtype=float), (X.shape[0], 1))
         if idx.size:
             out += D.evaluate(X, columns=idx) @ sol.Z[idx]
-        return out
-
-    @property
-    def fitted(self) -> np.ndarray:
-        """Predictions (n, c) at the user's points, in the user's order."""
-        data = self.data
-        out = np.empty((len(data.X), self.n_outputs))
-        live = data.inverse >= 0
-        out[live] = self.solution.fitted[data.inverse[live]]
-        if not live.all():
-            out[~live] = self.predict(data.X[~live])
         return out
 
     @property
