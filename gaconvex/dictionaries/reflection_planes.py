@@ -57,7 +57,7 @@ from gaconvex._validation import GaconvexError, check_memory
 from .library import DeduplicationReport, Dictionary, enumerated_dictionary
 from .one_d import DEFAULT_MEMORY_LIMIT
 from .reports import EnumerationReport
-from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets
+from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets, _numpy_target, on_torch
 
 __all__ = ["ReflectionPlaneBlock", "ReflectionPlaneReport", "reflection_plane_library",
            "FIRST_BIASES", "TIES", "SUBLIBRARY_NOTE", "candidate_codes", "raw_size"]
@@ -98,19 +98,9 @@ class ReflectionPlaneBlock(WedgeBlock):
     def evaluate(self, X, backend: str = "numba", *, out=None, device=None):
         """The block's columns on points X (N, d): (N, P); a torch tensor for backend "torch"."""
         if backend == "torch":
-            import torch
-
-            t = dict(dtype=torch.float64, device=device or "cpu")
-            as_t = lambda a: None if a is None else torch.as_tensor(a, **t)  # noqa: E731
-            cols = self.family.evaluate(as_t(np.asarray(X)), as_t(self.weights), as_t(self.bias),
-                                        as_t(self.inner_bias))
-            if out is not None:
-                out[...] = cols.cpu().numpy()
-                return out
-            return cols
-        X = np.asarray(X, dtype=np.float64)
-        if out is None:
-            out = np.empty((X.shape[0], len(self)), order="F")
+            return on_torch(self.family.evaluate, (X, self.weights, self.bias, self.inner_bias),
+                            out, device)
+        X, out = _numpy_target(X, len(self), out)
         return self.family.evaluate(X, self.weights, self.bias, self.inner_bias, out=out)
 
     fused = False  # nested units: chunked products through evaluate

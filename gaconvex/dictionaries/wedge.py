@@ -70,18 +70,9 @@ class WedgeBlock:
     def evaluate(self, X, backend: str = "numba", *, out=None, device=None):
         """The block's columns on points X (N, d): (N, P); torch tensor for backend "torch"."""
         if backend == "torch":
-            import torch
-
-            t = dict(dtype=torch.float64, device=device or "cpu")
-            U = torch.as_tensor(np.asarray(X), **t) @ torch.as_tensor(self.weights, **t).T
-            cols = self.family.apply(U + torch.as_tensor(self.bias, **t))
-            if out is not None:
-                out[...] = cols.cpu().numpy()
-                return out
-            return cols
-        X = np.asarray(X, dtype=np.float64)
-        if out is None:
-            out = np.empty((X.shape[0], len(self)), order="F")
+            return on_torch(lambda X, W, b: self.family.apply(X @ W.T + b),
+                            (X, self.weights, self.bias), out, device)
+        X, out = _numpy_target(X, len(self), out)
         np.matmul(X, self.weights.T, out=out)
         out += self.bias
         np.maximum(out, 0.0, out=out)
@@ -129,6 +120,25 @@ class WedgeBlock:
 
         X = np.asarray(X, dtype=np.float64)
         return column_norms(X, self.weights, self.bias, lambda idx: self.take(idx).evaluate(X))
+
+
+def on_torch(columns, arrays, out, device):
+    """``columns(*tensors)`` on ``device`` for the numpy ``arrays`` (None stays None), copied
+    into ``out`` when given: the torch branch of every d-D block's ``evaluate``."""
+    import torch
+
+    t = dict(dtype=torch.float64, device=device or "cpu")
+    cols = columns(*(None if a is None else torch.as_tensor(np.asarray(a), **t) for a in arrays))
+    if out is None:
+        return cols
+    out[...] = cols.cpu().numpy()
+    return out
+
+
+def _numpy_target(X, n_columns: int, out):
+    """(X as float64, ``out`` or a fresh column-major (N, n_columns) array)."""
+    X = np.asarray(X, dtype=np.float64)
+    return X, (np.empty((X.shape[0], n_columns), order="F") if out is None else out)
 
 
 def _numpy(a) -> np.ndarray:

@@ -32,7 +32,7 @@ from .library import DeduplicationReport, enumerated_dictionary
 from .one_d import DEFAULT_MEMORY_LIMIT
 from .reports import EnumerationReport
 from .reflection_planes import _repeated_directions
-from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets
+from .wedge import WEDGE_STORAGES, WedgeBlock, _all_subsets, _numpy_target, on_torch
 
 __all__ = ["ThreeLayerWedgeBlock", "ThreeLayerWedgeReport", "three_layer_wedge_library",
            "VECTOR_SETS"]
@@ -66,22 +66,11 @@ class ThreeLayerWedgeBlock(WedgeBlock):
 
     def evaluate(self, X, backend: str = "numba", *, out=None, device=None):
         """The block's columns on points X (N, d): (N, P); a torch tensor for backend "torch"."""
+        arrays = (X, self.weights, self.bias, self.outer, self.inner_bias)
         if backend == "torch":
-            import torch
-
-            t = dict(dtype=torch.float64, device=device or "cpu")
-            cols = self.family.evaluate(*(torch.as_tensor(np.asarray(a), **t) for a in
-                                          (X, self.weights, self.bias, self.outer,
-                                           self.inner_bias)))
-            if out is not None:
-                out[...] = cols.cpu().numpy()
-                return out
-            return cols
-        X = np.asarray(X, dtype=np.float64)
-        if out is None:
-            out = np.empty((X.shape[0], len(self)), order="F")
-        return self.family.evaluate(X, self.weights, self.bias, self.outer, self.inner_bias,
-                                    out=out)
+            return on_torch(self.family.evaluate, arrays, out, device)
+        X, out = _numpy_target(X, len(self), out)
+        return self.family.evaluate(X, *arrays[1:], out=out)
 
     fused = False  # nested units: chunked products through evaluate
 
