@@ -1,0 +1,326 @@
+"""The exact inner solver of the working-set Lasso: a primal active-set method.
+
+min_z 1/2 ||M z - b||^2 + beta ||z||_1 on a small dense M (feature-sign search, Lee et al.
+2007; Osborne et al. 2000) with QR updates: on the active set T with signs theta the optimum
+solves R z = Q^T b - beta R^-T theta (M_T = Q R, never the Gram matrix); a step that would flip
+a sign stops at the first zero and drops it; at a sign-consistent optimum the worst KKT
+violator enters with theta_j = -sign(c_j), and a column in the span of the active ones enters by
+a simplex-like pivot along the null direction, which lowers the penalty.  Every step decreases
+the objective, so the method ends at an exact (vertex) solution.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import GaconvexError
+from ._compensated import compensated_residual
+
+__all__ = ["ActiveSetLasso", "rounding_level", "EXTENDED"]
+
+
+#: Relative precision of the residual sums in ``precise`` mode: the residual's error is below
+#: eps (||rho|| + EXTENDED ||b||).  The compensated sums (Dot2) give about N^2 eps in place of
+#: EXTENDED; 2^-11 (the x86 long double's eps over float64's) is a conservative bound.
+EXTENDED = 2.0 ** -11
+
+
+def _triangular(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.ndarray:
+    """R^-1 b (or R^-T b) for upper-triangular R, by LAPACK dtrtrs directly: scipy's
+    ``solve_triangular`` costs ~0.3 ms of Python per call, and the active-set method makes
+    thousands of small solves."""
+    from scipy.linalg.lapack import dtrtrs
+
+    x, info = dtrtrs(R, b, lower=0, trans=int(transpose))
+    if info != 0:
+        raise GaconvexError(f"active-set triangular solve failed (LAPACK dtrtrs info {info}): "
+                            "a zero pivot of R; the working set is numerically degenerate.")
+    return x
+
+
+def rounding_level(n: int, column_norms, scale: float):
+    """64 sqrt(N) eps ||A_j|| scale: how well a correlation A_j^T r with ||r|| ~ scale is known."""
+    return 64 * np.sqrt(n) * np.finfo(float).eps * np.asarray(column_norms) * scale
+
+
+class ActiveSetLasso:
+    """min_z 1/2 ||M z - b||^2 + beta ||z||_1 on a dense M (N x s) whose columns can grow.
+
+    State: the active set ``T`` (column indices of M), its signs ``theta``, the coefficients
+    ``z_T`` and the economic QR factors of M[:, T].  ``solve(beta)`` runs the active-set
+    method from the current state (a warm start across betas and working sets).
+    """
+
+    def __init__(self, b: np.ndarray, rcond: float = 1e-14, rank: int | None = None):
+        self.b = b
+        self._store = np.empty((b.size, 0), order="F")  # columns 0..s-1 are M (grows x2)
+        self.s = 0
+        self._norms = np.zeros(0)
+        self.T: list[int] = []
+        self.theta = np.zeros(0)
+        self.zT = np.zeros(0)
+        self.Q = np.empty((b.size, 0))
+        self.R = np.empty((0, 0))
+        self.rcond = rcond
+        self.steps = 0
+        self.rank = b.size if rank is None else rank  # dimension of the column space
+        self.precise = False  # residuals in extended precision (switched on when needed)
+        probe = np.random.default_rng(0).standard_normal(b.size)
+        self._probe = probe / max(np.linalg.norm(probe), np.finfo(float).tiny)
+        self._hash = np.zeros(0)  # |probe^T M_j| / ||M_j||: candidates for copies
+        self.correlate = None  # optional rho -> M^T rho (see _correlations)
+
+    @property
+    def M(self) -> np.ndarray:
+        return self._store[:, :self.s]
+
+    def _correlations(self, rho: np.ndarray) -> np.ndarray:
+        """M^T rho; through ``self.correlate`` (a structured pass over the whole library, set by
+        the working set when that is cheaper than reading the N x s matrix) unless residuals
+        are in doubled precision (the dense product is then the accurate one)."""
+        if self.correlate is not None and not self.precise:
+            return self.correlate(rho)
+        return self.M.T @ rho
+
+    def add_columns(self, columns: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+        """Append the columns that are not zero and not (+-) copies of a column already held
+        (after the free columns are projected out, features that differ by a constant become
+        copies: one of them carries the Lasso; parallel columns of different norms are not
+        copies, the longer one is cheaper); returns the mask of appended columns."""
+        norms = np.linalg.norm(columns, axis=0)
+        scale = max(float(norms.max(initial=0.0)), np.linalg.norm(self.b), np.finfo(float).tiny)
+        keep = norms > rtol * scale
+        live = np.flatnonzero(keep)
+        unit = columns[:, live] / norms[live]
+        copy = self._copies(unit, norms[live], rtol)
+        keep[live[copy]] = False
+        self._hash = np.concatenate([self._hash, np.abs(self._probe @ unit[:, ~copy])])
+        k = int(keep.sum())
+        if k:
+            if self.s + k > self._store.shape[1]:
+                grown = np.empty((self.b.size, max(2 * self._store.shape[1], self.s + k)), order="F")
+                grown[:, :self.s] = self.M
+                self._store = grown
+            self._store[:, self.s:self.s + k] = columns[:, keep]
+            self._norms = np.concatenate([self._norms, norms[keep]])
+            self.s += k
+        return keep
+
+    def _copies(self, unit: np.ndarray, size: np.ndarray, rtol: float) -> np.ndarray:
+        """Mask of the new unit columns that are +-copies (|u_i^T u_j| >= 1 - rtol, norms equal
+        to rtol) of a held column or of an earlier new one.  Copies are within sqrt(2 rtol) of
+        each other, so their hashes |probe^T u| differ by at most that: only columns whose
+        hashes fall in that window are compared (O(N k), not O(N s k))."""
+        k = unit.shape[1]
+        copy = np.zeros(k, dtype=bool)
+        if k == 0:
+            return copy
+        pool = np.concatenate([self._hash, np.abs(self._probe @ unit)])
+        order = np.argsort(pool, kind="stable")
+        ranked = pool[order]
+        window = np.sqrt(2 * rtol) + 8 * np.finfo(float).eps
+        lo = np.searchsorted(ranked, pool[self.s:] - window, side="left")
+        hi = np.searchsorted(ranked, pool[self.s:] + window, side="right")
+        tiny = np.finfo(float).tiny
+        for i in np.flatnonzero(hi - lo > 1):
+            others = order[lo[i]:hi[i]]
+            others = others[others < self.s + i]  # held columns and earlier new ones
+            if not others.size:
+                continue
+            held, new = others[others < self.s], others[others >= self.s] - self.s
+            new = new[~copy[new]]
+            norms = np.concatenate([self._norms[held], size[new]])
+            vectors = np.concatenate([self.M[:, held] / np.maximum(self._norms[held], tiny),
+                                      unit[:, new]], axis=1)
+            overlap = np.abs(vectors.T @ unit[:, i])
+            copy[i] = bool(((overlap >= 1 - rtol)
+                            & (np.abs(norms - size[i]) <= rtol * size[i])).any())
+        return copy
+
+    def keep_columns(self, keep: np.ndarray) -> None:
+        """Forget the held columns outside the boolean mask ``keep`` (which must cover the
+        active set); active indices are renumbered."""
+        index = np.flatnonzero(keep)
+        renumber = np.full(self.s, -1)
+        renumber[index] = np.arange(index.size)
+        self.T = [int(renumber[j]) for j in self.T]
+        if min(self.T, default=0) < 0:
+            raise GaconvexError("keep_columns must keep every active column.")
+        moved = index[index != np.arange(index.size)]  # columns before the first gap stay
+        if moved.size:  # move the others down in place: the store keeps its capacity, so the
+            first = index.size - moved.size  # next columns need no new allocation
+            self._store[:, first:index.size] = self._store[:, moved]
+        self._norms = self._norms[index]
+        self._hash = self._hash[index]
+        self.s = index.size
+
+    def noise(self, rho_norm: float) -> np.ndarray:
+        """Rounding level of the correlations M_j^T rho: rho = M_T z - b is computed with an
+        error of about eps (||rho|| + ||b||), or eps (||rho|| + EXTENDED ||b||) in doubled
+        precision, so |M_j^T rho| is known to ``rounding_level`` of that; an 'excess' over beta
+        below it is no violation (at a small beta, pivoting on it cycles)."""
+        factor = EXTENDED if self.precise else 1.0
+        return rounding_level(self.b.size, self._norms,
+                              factor * float(np.linalg.norm(self.b)) + rho_norm)
+
+    @property
+    def z(self) -> np.ndarray:
+        z = np.zeros(self.s)
+        z[self.T] = self.zT
+        return z
+
+    def residual(self) -> np.ndarray:
+        """rho = M_T z_T - b."""
+        return self._residual_of(self.zT)
+
+    def _residual_of(self, zT: np.ndarray) -> np.ndarray:
+        """M_T z - b; in ``precise`` mode summed in doubled precision (compensated Dot2: near
+        interpolation, at a small beta, rho is many orders below b and a float64 sum buries it
+        in rounding)."""
+        if not self.T:
+            return -self.b
+        if not self.precise:
+            return self.Q @ (self.R @ zT) - self.b
+        return compensated_residual(self.M, self.T, zT, self.b)
+
+    # -- the QP on the active set with fixed signs ------------------------------------------
+    def _signed_optimum(self, beta: float) -> np.ndarray:
+        """argmin 1/2 ||M_T z - b||^2 + beta theta^T z: R z = Q^T b - beta R^-T theta; in
+        ``precise`` mode one step of iterative refinement on M_T^T (M_T z - b) + beta theta = 0
+        with the residual in extended precision (the coefficients then err by eps ||z||, not
+        cond(R) eps ||z||, so the KKT test at a small beta is not drowned by the solve)."""
+        rhs = self.Q.T @ self.b - beta * _triangular(self.R, self.theta, transpose=True)
+        z = _triangular(self.R, rhs)
+        if not self.precise:
+            return z
+        grad = self.R.T @ (self.Q.T @ self._residual_of(z)) + beta * self.theta
+        return z - _triangular(self.R, _triangular(self.R, grad, transpose=True))
+
+    def _drop(self, k: int) -> None:
+        from scipy.linalg import qr_delete
+
+        self.Q, self.R = qr_delete(self.Q, self.R, k, 1, which="col", check_finite=False)
+        t = self.R.shape[1]
+        self.Q, self.R = self.Q[:, :t], self.R[:t]  # stay economic (a square Q comes back full)
+        del self.T[k]
+        self.theta = np.delete(self.theta, k)
+        self.zT = np.delete(self.zT, k)
+
+    def _insert(self, j: int, sign: float) -> bool:
+        """Add column j with sign ``sign``; False if it lies in the span of the active set."""
+        from scipy.linalg import qr_insert
+
+        if len(self.T) >= self.rank:
+            return False
+        if not self.T:
+            norm = np.linalg.norm(self.M[:, j])
+            if norm == 0:
+                return False
+            self.Q, self.R = self.M[:, j:j + 1] / norm, np.array([[norm]])
+        else:
+            try:
+                self.Q, self.R = qr_insert(self.Q, self.R, self.M[:, j], len(self.T), which="col",
+                                           rcond=self.rcond, check_finite=False)
+            except np.linalg.LinAlgError:
+                return False
+        self.T.append(j)
+        self.theta = np.append(self.theta, sign)
+        self.zT = np.append(self.zT, 0.0)
+        return True
+
+    def _pivot(self, j: int, sign: float, bland: bool) -> tuple[float, float]:
+        """Column j = M_T alpha (dependent): move along z_T -= tau sign alpha, z_j = tau sign,
+        which keeps the fit and lowers the penalty (|alpha^T theta| > 1 for a violator), until
+        an active coefficient reaches 0; swap it for j.  Ties of the ratio test go to the
+        smallest column index under Bland's rule.  Returns tau (0: a degenerate pivot) and the
+        excess |alpha^T theta| - 1 (<= 0: a tie, no descent; -inf: j stayed numerically
+        dependent after the swap, so the state is inconsistent and must be undone)."""
+        alpha = _triangular(self.R, self.Q.T @ self.M[:, j])
+        rate = sign * alpha  # d z_T / d tau
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hits = np.where(rate * self.zT > 0, self.zT / rate, np.inf)
+        hits = np.where((rate != 0) & (self.zT == 0), 0.0, hits)  # already at zero: blocks now
+        tau = float(hits.min(initial=np.inf))
+        if not np.isfinite(tau):
+            raise GaconvexError("active-set pivot found no blocking coefficient (numerically "
+                                "degenerate working set); rescale the dictionary.")
+        ties = np.flatnonzero(hits <= tau * (1 + 1e-12) + 1e-300)
+        k = int(ties[np.argmin(np.asarray(self.T)[ties])]) if bland else int(np.argmin(hits))
+        excess = abs(float(alpha @ self.theta)) - 1.0  # the penalty falls at rate beta * excess
+        self.zT = self.zT - tau * rate
+        self._drop(k)
+        if not self._insert(j, sign):  # dropping k made j independent in exact arithmetic,
+            return tau, -np.inf  # but not to the factorization's rcond: the caller undoes it
+        self.zT[-1] = sign * tau
+        return tau, excess
+
+    def objective(self, beta: float) -> float:
+        rho = self.residual()
+        return 0.5 * float(rho @ rho) + beta * float(np.abs(self.zT).sum())
+
+    def _state(self):
+        return (self.Q.copy(), self.R.copy(), list(self.T), self.theta.copy(), self.zT.copy())
+
+    def _restore(self, state) -> None:
+        self.Q, self.R, self.T, self.theta, self.zT = state
+
+    def solve(self, beta: float, *, tol: float = 1e-10, max_steps: int | None = None) -> int:
+        """Run the active-set method at ``beta`` to an exact KKT point (violations above
+        beta (1 + tol) plus the rounding level enter); returns the steps.
+
+        Degenerate pivots (tau ~ 0, a zero coefficient at a vertex) switch to Bland's rule
+        (smallest index enters and leaves) until a step makes progress, which rules out
+        cycling; a pivot that cannot descend (a tie |alpha^T theta| = 1 that rounding reads as
+        a violation, or one that rounding turns into an ascent) is undone and its column
+        barred until the next call, and so is a column whose own coefficient turns against its
+        sign at once after it entered (in exact arithmetic a violator enters with the sign that
+        descends; near interpolation rounding can say otherwise, and re-entering it cycles).
+        """
+        max_steps = max_steps or 50 * (self.s + 10)
+        start, bland, entered = self.steps, False, None
+        barred = np.zeros(self.s, dtype=bool)
+        while self.steps - start < max_steps:
+            self.steps += 1
+            if self.T:
+                target = self._signed_optimum(beta)
+                flips = np.flatnonzero(np.sign(target) != self.theta)
+                if flips.size:  # step to the first sign change and drop that coordinate
+                    delta = target - self.zT
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        t = np.where(delta[flips] != 0, -self.zT[flips] / delta[flips], 0.0)
+                    k = int(flips[int(np.argmin(t))])
+                    self.zT = self.zT + float(np.clip(t.min(), 0.0, 1.0)) * delta
+                    if entered is not None and self.T[k] == entered and t.min() <= 0:
+                        barred[entered] = True  # it entered against its own sign: its
+                        # violation is below what the factorization resolves (else it cycles)
+                    self._drop(k)
+                    entered = None
+                    continue
+                self.zT = target
+            entered = None
+            rho = self.residual()
+            correlations = self._correlations(rho)
+            correlations[self.T] = 0.0
+            correlations[barred] = 0.0
+            violating = np.flatnonzero(np.abs(correlations) > beta * (1 + tol)
+                                       + self.noise(float(np.linalg.norm(rho))))
+            if not violating.size:
+                return self.steps - start
+            j = int(violating[0]) if bland else int(violating[np.argmax(np.abs(correlations[violating]))])
+            sign = -float(np.sign(correlations[j]))
+            if self._insert(j, sign):
+                bland, entered = False, j
+                continue
+            before, snapshot = self.objective(beta), self._state()
+            tau, excess = self._pivot(j, sign, bland)
+            rounding = 64 * np.finfo(float).eps * before
+            worse = self.objective(beta) > before + rounding
+            unseen = tau > 0 and beta * tau * excess <= rounding  # the penalty's fall is below
+            if excess <= 1e-12 or worse or unseen:  # rounding: a tie |alpha^T theta| = 1 read
+                self._restore(snapshot)  # as a violation (near-copies swap back and forth),
+                # rounding that made the pivot ascend, or a swap the factorization could not
+                # resolve
+                barred[j] = True
+                continue
+            bland = tau <= 1e-9 * max(1.0, float(np.abs(self.zT).max(initial=0.0)))
+        raise GaconvexError(f"the active-set method did not finish in {max_steps} steps; the "
+                            "working set may be numerically degenerate (duplicate columns?).")
