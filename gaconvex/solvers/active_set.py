@@ -227,14 +227,18 @@ class ActiveSetLasso:
         self.zT = np.append(self.zT, 0.0)
         return True
 
-    def _pivot(self, j: int, sign: float, bland: bool) -> tuple[float, float]:
+    def _coordinates(self, j: int) -> np.ndarray:
+        """alpha with M_T alpha the projection of column j onto span(M_T): R^-1 Q^T M_j."""
+        return _triangular(self.R, self.Q.T @ self.M[:, j])
+
+    def _pivot(self, j: int, sign: float, bland: bool, alpha=None) -> tuple[float, float]:
         """Column j = M_T alpha (dependent): move along z_T -= tau sign alpha, z_j = tau sign,
         which keeps the fit and lowers the penalty (|alpha^T theta| > 1 for a violator), until
         an active coefficient reaches 0; swap it for j.  Ties of the ratio test go to the
         smallest column index under Bland's rule.  Returns tau (0: a degenerate pivot) and the
         excess |alpha^T theta| - 1 (<= 0: a tie, no descent; -inf: j stayed numerically
         dependent after the swap, so the state is inconsistent and must be undone)."""
-        alpha = _triangular(self.R, self.Q.T @ self.M[:, j])
+        alpha = self._coordinates(j) if alpha is None else alpha
         rate = sign * alpha  # d z_T / d tau
         with np.errstate(divide="ignore", invalid="ignore"):
             hits = np.where(rate * self.zT > 0, self.zT / rate, np.inf)
@@ -263,6 +267,10 @@ class ActiveSetLasso:
     def _restore(self, state) -> None:
         self.Q, self.R, self.T, self.theta, self.zT = state
 
+    def _fallen(self, before: float, beta: float) -> bool:
+        """Whether the objective is now below ``before`` by more than its rounding."""
+        return self.objective(beta) < before - 64 * np.finfo(float).eps * before
+
     def solve(self, beta: float, *, tol: float = 1e-10, max_steps: int | None = None) -> int:
         """Run the active-set method at ``beta`` to an exact KKT point (violations above
         beta (1 + tol) plus the rounding level enter); returns the steps.
@@ -271,13 +279,16 @@ class ActiveSetLasso:
         (smallest index enters and leaves) until a step makes progress, which rules out
         cycling; a pivot that cannot descend (a tie |alpha^T theta| = 1 that rounding reads as
         a violation, or one that rounding turns into an ascent) is undone and its column
-        barred until the next call, and so is a column whose own coefficient turns against its
-        sign at once after it entered (in exact arithmetic a violator enters with the sign that
-        descends; near interpolation rounding can say otherwise, and re-entering it cycles).
+        barred until the next call (the next violator is then tried on the same correlations,
+        without a new pass), and so is a column that leaves again before the objective has
+        fallen by more than its rounding since it entered (in exact arithmetic every entry
+        descends; near interpolation a violation at the rounding level can enter, and two such
+        columns entering and leaving in turn cycle).
         """
         max_steps = max_steps or 50 * (self.s + 10)
-        start, bland, entered = self.steps, False, None
+        start, bland = self.steps, False
         barred = np.zeros(self.s, dtype=bool)
+        entry: dict[int, float] = {}  # objective when each column entered in this call
         while self.steps - start < max_steps:
             self.steps += 1
             if self.T:
@@ -289,14 +300,13 @@ class ActiveSetLasso:
                         t = np.where(delta[flips] != 0, -self.zT[flips] / delta[flips], 0.0)
                     k = int(flips[int(np.argmin(t))])
                     self.zT = self.zT + float(np.clip(t.min(), 0.0, 1.0)) * delta
-                    if entered is not None and self.T[k] == entered and t.min() <= 0:
-                        barred[entered] = True  # it entered against its own sign: its
-                        # violation is below what the factorization resolves (else it cycles)
+                    leaving = self.T[k]
+                    if leaving in entry and not self._fallen(entry.pop(leaving), beta):
+                        barred[leaving] = True  # in and out without descent: its violation
+                        # is below what the factorization resolves (else it cycles)
                     self._drop(k)
-                    entered = None
                     continue
                 self.zT = target
-            entered = None
             rho = self.residual()
             correlations = self._correlations(rho)
             correlations[self.T] = 0.0
@@ -305,22 +315,34 @@ class ActiveSetLasso:
                                        + self.noise(float(np.linalg.norm(rho))))
             if not violating.size:
                 return self.steps - start
-            j = int(violating[0]) if bland else int(violating[np.argmax(np.abs(correlations[violating]))])
-            sign = -float(np.sign(correlations[j]))
-            if self._insert(j, sign):
-                bland, entered = False, j
-                continue
-            before, snapshot = self.objective(beta), self._state()
-            tau, excess = self._pivot(j, sign, bland)
-            rounding = 64 * np.finfo(float).eps * before
-            worse = self.objective(beta) > before + rounding
-            unseen = tau > 0 and beta * tau * excess <= rounding  # the penalty's fall is below
-            if excess <= 1e-12 or worse or unseen:  # rounding: a tie |alpha^T theta| = 1 read
-                self._restore(snapshot)  # as a violation (near-copies swap back and forth),
-                # rounding that made the pivot ascend, or a swap the factorization could not
-                # resolve
-                barred[j] = True
-                continue
-            bland = tau <= 1e-9 * max(1.0, float(np.abs(self.zT).max(initial=0.0)))
+            if bland:
+                candidates = violating  # smallest index first
+            else:
+                candidates = violating[np.argsort(-np.abs(correlations[violating]), kind="stable")]
+            for j in candidates:  # the first violator that changes the state; the others are
+                # barred without a new correlation pass (the state, hence c, is unchanged)
+                j, sign = int(j), -float(np.sign(correlations[j]))
+                if self._insert(j, sign):
+                    bland = False
+                    entry[j] = 0.5 * float(rho @ rho) + beta * float(np.abs(self.zT).sum())
+                    break
+                alpha = self._coordinates(j)
+                if abs(float(alpha @ self.theta)) - 1.0 <= 1e-12:  # a tie |alpha^T theta| = 1
+                    barred[j] = True  # that rounding read as a violation: no descent
+                    continue
+                before, snapshot = self.objective(beta), self._state()
+                tau, excess = self._pivot(j, sign, bland, alpha)
+                rounding = 64 * np.finfo(float).eps * before
+                worse = self.objective(beta) > before + rounding
+                unseen = tau > 0 and beta * tau * excess <= rounding  # the penalty's fall is
+                if excess <= 1e-12 or worse or unseen:  # below rounding, rounding made the
+                    self._restore(snapshot)  # pivot ascend, or the factorization could not
+                    # resolve the swap (excess -inf)
+                    barred[j] = True
+                    continue
+                bland = tau <= 1e-9 * max(1.0, float(np.abs(self.zT).max(initial=0.0)))
+                break
+            else:
+                return self.steps - start  # every violator is barred
         raise GaconvexError(f"the active-set method did not finish in {max_steps} steps; the "
                             "working set may be numerically degenerate (duplicate columns?).")
