@@ -18,10 +18,6 @@ from ._compensated import compensated_residual
 __all__ = ["ActiveSetLasso", "rounding_level", "EXTENDED"]
 
 
-#: A column within this relative distance of span(M_T) is treated as dependent (it would fail
-#: the QR insert at ``rcond`` = 1e-14, which estimates the updated R's condition number).
-DEPENDENT = 1e-14
-
 #: Relative precision of the residual sums in ``precise`` mode: the residual's error is below
 #: eps (||rho|| + EXTENDED ||b||).  The compensated sums (Dot2) give about N^2 eps in place of
 #: EXTENDED; 2^-11 (the x86 long double's eps over float64's) is a conservative bound.
@@ -34,6 +30,8 @@ def _triangular(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.nda
     thousands of small solves."""
     from scipy.linalg.lapack import dtrtrs
 
+    if R.shape[0] == 0:
+        return np.zeros_like(b)
     x, info = dtrtrs(R, b, lower=0, trans=int(transpose))
     if info != 0:
         raise GaconvexError(f"active-set triangular solve failed (LAPACK dtrtrs info {info}): "
@@ -50,8 +48,10 @@ class ActiveSetLasso:
     """min_z 1/2 ||M z - b||^2 + beta ||z||_1 on a dense M (N x s) whose columns can grow.
 
     State: the active set ``T`` (column indices of M), its signs ``theta``, the coefficients
-    ``z_T`` and the economic QR factors of M[:, T].  ``solve(beta)`` runs the active-set
-    method from the current state (a warm start across betas and working sets).
+    ``z_T`` and the economic QR factors of M[:, T], updated in place (a column enters by two
+    Gram-Schmidt passes, one leaves by Givens rotations).  ``solve(beta)`` runs the active-set
+    method from the current state (a warm start across betas and working sets).  ``rcond``: a
+    column within this relative distance of span(M_T) is dependent (it enters by a pivot).
     """
 
     def __init__(self, b: np.ndarray, rcond: float = 1e-14, rank: int | None = None):
@@ -62,8 +62,8 @@ class ActiveSetLasso:
         self.T: list[int] = []
         self.theta = np.zeros(0)
         self.zT = np.zeros(0)
-        self.Q = np.empty((b.size, 0))
-        self.R = np.empty((0, 0))
+        self._Q = np.empty((b.size, 0), order="F")  # Q = _Q[:, :t], R = _R[:t, :t] (grow x2)
+        self._R = np.empty((0, 0), order="F")
         self.rcond = rcond
         self.steps = 0
         self.rank = b.size if rank is None else rank  # dimension of the column space
@@ -76,6 +76,16 @@ class ActiveSetLasso:
     @property
     def M(self) -> np.ndarray:
         return self._store[:, :self.s]
+
+    @property
+    def Q(self) -> np.ndarray:
+        """The orthonormal factor of M_T = Q R (N x |T|, a view of the preallocated buffer)."""
+        return self._Q[:, :len(self.T)]
+
+    @property
+    def R(self) -> np.ndarray:
+        """The upper-triangular factor of M_T = Q R (|T| x |T|)."""
+        return self._R[:len(self.T), :len(self.T)]
 
     def _correlations(self, rho: np.ndarray) -> np.ndarray:
         """M^T rho; through ``self.correlate`` (a structured pass over the whole library, set by
@@ -200,52 +210,64 @@ class ActiveSetLasso:
         return z - _triangular(self.R, _triangular(self.R, grad, transpose=True))
 
     def _drop(self, k: int) -> None:
-        from scipy.linalg import qr_delete
+        """Remove the k-th active column: Givens rotations in place (:mod:`._qr_update`)."""
+        from ._qr_update import delete_column
 
-        self.Q, self.R = qr_delete(self.Q, self.R, k, 1, which="col", check_finite=False)
-        t = self.R.shape[1]
-        self.Q, self.R = self.Q[:, :t], self.R[:t]  # stay economic (a square Q comes back full)
+        delete_column(self._Q, self._R, k, len(self.T))
         del self.T[k]
         self.theta = np.delete(self.theta, k)
         self.zT = np.delete(self.zT, k)
 
-    def _insert(self, j: int, sign: float) -> bool:
-        """Add column j with sign ``sign``; False if it lies in the span of the active set."""
-        from scipy.linalg import qr_insert
-
-        if len(self.T) >= self.rank:
+    def _insert(self, j: int, sign: float, projection=None) -> bool:
+        """Add column j with sign ``sign``: M_j = Q p + w with w orthogonal to Q (``projection``
+        = (p, w) if already known, else two passes of classical Gram-Schmidt) gives the new
+        column w / ||w|| of Q and (p, ||w||) of R, written into the buffers; False if M_j lies
+        within ``rcond`` (relative distance) of the span of the active columns."""
+        t = len(self.T)
+        if t >= self.rank:
             return False
-        if not self.T:
-            norm = np.linalg.norm(self.M[:, j])
-            if norm == 0:
-                return False
-            self.Q, self.R = self.M[:, j:j + 1] / norm, np.array([[norm]])
-        else:
-            try:
-                self.Q, self.R = qr_insert(self.Q, self.R, self.M[:, j], len(self.T), which="col",
-                                           rcond=self.rcond, check_finite=False)
-            except np.linalg.LinAlgError:
-                return False
+        p, w = self._split(self.M[:, j]) if projection is None else projection
+        norm = float(np.linalg.norm(w))
+        if not norm > self.rcond * self._norms[j]:
+            return False
+        if t == self._Q.shape[1]:
+            self._grow(max(2 * t, 8))
+        self._Q[:, t] = w / norm
+        self._R[:t, t] = p
+        self._R[t, :t] = 0.0
+        self._R[t, t] = norm
         self.T.append(j)
         self.theta = np.append(self.theta, sign)
         self.zT = np.append(self.zT, 0.0)
         return True
 
+    def _split(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(p, w) with m = Q p + w, w orthogonal to range(Q): two passes of classical
+        Gram-Schmidt (one pass loses orthogonality for nearly dependent m)."""
+        Q = self.Q
+        p = Q.T @ m
+        w = m - Q @ p
+        p2 = Q.T @ w
+        return p + p2, w - Q @ p2
+
+    def _grow(self, capacity: int) -> None:
+        t = len(self.T)
+        Q = np.empty((self.b.size, capacity), order="F")
+        R = np.zeros((capacity, capacity), order="F")
+        Q[:, :t], R[:t, :t] = self.Q, self.R
+        self._Q, self._R = Q, R
+
     def _coordinates(self, j: int) -> np.ndarray:
         """alpha with M_T alpha the projection of column j onto span(M_T): R^-1 Q^T M_j."""
         return _triangular(self.R, self.Q.T @ self.M[:, j])
 
-    def _projections(self, V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For the columns V at once: alpha (|T| x |V|) with M_T alpha the projection of M_V
-        onto span(M_T), and the relative distance ||M_V - M_T alpha|| / ||M_V|| (two passes of
-        classical Gram-Schmidt, so the distance is accurate down to rounding)."""
-        MV = self.M[:, V]
-        P = self.Q.T @ MV
-        W = MV - self.Q @ P
-        P2 = self.Q.T @ W
-        W -= self.Q @ P2
+    def _projections(self, V: np.ndarray):
+        """For the columns V at once: M_V = Q P + W (:meth:`_split`), alpha = R^-1 P
+        (|T| x |V|, M_T alpha is the projection of M_V onto span(M_T)) and the relative
+        distance ||W_j|| / ||M_j||."""
+        P, W = self._split(self.M[:, V])
         distance = np.linalg.norm(W, axis=0) / np.maximum(self._norms[V], np.finfo(float).tiny)
-        return _triangular(self.R, P + P2), distance
+        return P, W, _triangular(self.R, P), distance
 
     def _blocking(self, rate: np.ndarray) -> np.ndarray:
         """Ratio test of the pivot along z_T -= tau rate (rate: |T| or |T| x v): per active
@@ -258,7 +280,7 @@ class ActiveSetLasso:
 
     def _attempts(self, candidates: np.ndarray, signs: np.ndarray):
         """The violators in order, each with (alpha, dependent): a column within rounding of
-        span(M_T) (relative distance <= ``DEPENDENT``) cannot be inserted, and its alpha
+        span(M_T) (relative distance <= ``rcond``) cannot be inserted, and its alpha
         decides at once whether it is a tie or a pivot whose gain is below rounding.  The
         projections are computed for growing chunks (1, 16, 256, ... columns) in BLAS-3: near
         interpolation thousands of violators are such rounding-level ties, and trying each by
@@ -267,13 +289,10 @@ class ActiveSetLasso:
         size, done = 1, 0
         while done < candidates.size:
             chunk = candidates[done:done + size]
-            if self.T:
-                alpha, distance = self._projections(chunk)
-                dependent = distance <= DEPENDENT
-            else:
-                alpha, dependent = np.zeros((0, chunk.size)), np.zeros(chunk.size, dtype=bool)
+            P, W, alpha, distance = self._projections(chunk)
             for i, j in enumerate(chunk):
-                yield int(j), float(signs[done + i]), alpha[:, i], bool(dependent[i])
+                yield (int(j), float(signs[done + i]), alpha[:, i], bool(distance[i] <= self.rcond),
+                       (P[:, i], W[:, i]))
             done += chunk.size
             size *= 16
 
@@ -297,7 +316,7 @@ class ActiveSetLasso:
         self.zT = self.zT - tau * rate
         self._drop(k)
         if not self._insert(j, sign):  # dropping k made j independent in exact arithmetic,
-            return tau, -np.inf  # but not to the factorization's rcond: the caller undoes it
+            return tau, -np.inf  # but not to rounding (``rcond``): the caller undoes it
         self.zT[-1] = sign * tau
         return tau, excess
 
@@ -309,7 +328,9 @@ class ActiveSetLasso:
         return (self.Q.copy(), self.R.copy(), list(self.T), self.theta.copy(), self.zT.copy())
 
     def _restore(self, state) -> None:
-        self.Q, self.R, self.T, self.theta, self.zT = state
+        Q, R, self.T, self.theta, self.zT = state
+        t = len(self.T)
+        self._Q[:, :t], self._R[:t, :t] = Q, R
 
     def _fallen(self, before: float, beta: float) -> bool:
         """Whether the objective is now below ``before`` by more than its rounding."""
@@ -366,11 +387,11 @@ class ActiveSetLasso:
             before = 0.5 * float(rho @ rho) + beta * float(np.abs(self.zT).sum())
             rounding = 64 * np.finfo(float).eps * before
             signs = -np.sign(correlations[candidates])
-            for j, sign, alpha, dependent in self._attempts(candidates, signs):
+            for j, sign, alpha, dependent, projection in self._attempts(candidates, signs):
                 # the first violator that changes the state; the others are barred without
                 # a new correlation pass (the state, hence c, is unchanged)
                 if not dependent:
-                    if self._insert(j, sign):
+                    if self._insert(j, sign, projection):
                         bland = False
                         entry[j] = before
                         break

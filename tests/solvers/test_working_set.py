@@ -262,3 +262,31 @@ def test_near_copy_columns_at_small_beta_do_not_cycle():
     oracle = cvxpy_lasso_value(D.to_dense(), fit.problem.y, fit.problem.beta_t)
     assert fit.objective <= oracle * (1 + 1e-6)
     assert fit.objective >= oracle * (1 - 1e-4)
+
+
+def test_in_place_qr_updates_match_the_active_columns(rng):
+    """After any sequence of Gram-Schmidt inserts and Givens deletes the buffers hold an
+    orthonormal Q and upper-triangular R with Q R == M_T (the oracle: the columns themselves)."""
+    M = rng.standard_normal((40, 30))
+    solver = ActiveSetLasso(rng.standard_normal(40))
+    solver.add_columns(M)
+    for step in range(60):
+        if solver.T and (len(solver.T) > 12 or rng.random() < 0.4):
+            solver._drop(int(rng.integers(len(solver.T))))
+        else:
+            free = np.setdiff1d(np.arange(solver.s), solver.T)
+            assert solver._insert(int(rng.choice(free)), 1.0)
+        Q, R = solver.Q, solver.R
+        np.testing.assert_allclose(Q @ R, solver.M[:, solver.T], atol=1e-12)
+        np.testing.assert_allclose(Q.T @ Q, np.eye(len(solver.T)), atol=1e-13)
+        assert np.all(np.tril(R, -1) == 0)
+
+
+def test_a_column_in_the_span_of_the_active_set_is_not_inserted(rng):
+    A = rng.standard_normal((20, 3))
+    M = np.column_stack([A, A @ np.array([1.0, -2.0, 0.5])])
+    solver = ActiveSetLasso(rng.standard_normal(20))
+    solver.add_columns(M)
+    assert all(solver._insert(j, 1.0) for j in range(3))
+    assert not solver._insert(3, 1.0)
+    assert solver.T == [0, 1, 2]
