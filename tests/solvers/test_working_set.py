@@ -13,6 +13,7 @@ from hypothesis.extra.numpy import arrays
 import gaconvex.symbolic as gs
 from gaconvex.dictionaries import library_1d
 from gaconvex.solvers import LassoProblem, MatrixOperator, min_norm, solve
+from gaconvex._validation import GaconvexError
 from gaconvex.solvers.working_set import ActiveSetLasso, lasso_path
 from lasso_oracles import cvxpy_lasso_value
 
@@ -290,3 +291,23 @@ def test_a_column_in_the_span_of_the_active_set_is_not_inserted(rng):
     assert all(solver._insert(j, 1.0) for j in range(3))
     assert not solver._insert(3, 1.0)
     assert solver.T == [0, 1, 2]
+
+
+def test_keep_columns_compacts_the_store_and_keeps_the_factorization(rng):
+    """Pruning keeps exactly the chosen columns in order (runs moved in place), renumbers the
+    active set, and Q R still equals the active columns; an active column cannot be dropped."""
+    M = rng.standard_normal((15, 40))
+    solver = ActiveSetLasso(rng.standard_normal(15))
+    solver.add_columns(M)
+    for j in (3, 17, 30):
+        assert solver._insert(j, 1.0)
+    keep = rng.random(40) < 0.5
+    keep[[3, 17, 30]] = True
+    solver.keep_columns(keep)
+    np.testing.assert_array_equal(solver.M, M[:, keep])
+    np.testing.assert_allclose(solver.Q @ solver.R, solver.M[:, solver.T], atol=1e-12)
+    np.testing.assert_array_equal(np.flatnonzero(keep)[solver.T], [3, 17, 30])
+    keep = np.ones(solver.s, dtype=bool)
+    keep[solver.T[0]] = False
+    with pytest.raises(GaconvexError, match="active column"):
+        solver.keep_columns(keep)
