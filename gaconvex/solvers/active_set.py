@@ -264,10 +264,6 @@ class ActiveSetLasso:
         Q[:, :t], R[:t, :t] = self.Q, self.R
         self._Q, self._R = Q, R
 
-    def _coordinates(self, j: int) -> np.ndarray:
-        """alpha with M_T alpha the projection of column j onto span(M_T): R^-1 Q^T M_j."""
-        return _triangular(self.R, self.Q.T @ self.M[:, j])
-
     def _projections(self, V: np.ndarray):
         """For the columns V at once: M_V = Q P + W (:meth:`_split`), alpha = R^-1 P
         (|T| x |V|, M_T alpha is the projection of M_V onto span(M_T)) and the relative
@@ -286,13 +282,14 @@ class ActiveSetLasso:
         return np.where((rate != 0) & (zT == 0), 0.0, hits)
 
     def _attempts(self, candidates: np.ndarray, signs: np.ndarray):
-        """The violators in order, each with (alpha, dependent): a column within rounding of
-        span(M_T) (relative distance <= ``rcond``) cannot be inserted, and its alpha
-        decides at once whether it is a tie or a pivot whose gain is below rounding.  The
-        projections are computed for growing chunks (1, 16, 256, ... columns) in BLAS-3: near
-        interpolation thousands of violators are such rounding-level ties, and trying each by
-        a failing QR insert costs 0.1 ms of Python apiece.  The state must not change while
-        the generator is consumed (the caller stops at the first step it takes)."""
+        """The violators in order, each as (j, sign, alpha, dependent, (p, w)) with
+        M_j = Q p + w (:meth:`_split`) and alpha = R^-1 p.  A column within rounding of
+        span(M_T) (relative distance <= ``rcond``) cannot be inserted; its alpha decides at
+        once whether it is a tie or a pivot whose gain is below rounding.  The projections are
+        computed for growing chunks (1, 16, 256, ... columns) in BLAS-3: near interpolation
+        thousands of violators are such rounding-level ties, and a failing insert apiece costs
+        0.1 ms of Python.  The state must not change while the generator is consumed (the
+        caller stops at the first step it takes)."""
         size, done = 1, 0
         while done < candidates.size:
             chunk = candidates[done:done + size]
@@ -303,14 +300,13 @@ class ActiveSetLasso:
             done += chunk.size
             size *= 16
 
-    def _pivot(self, j: int, sign: float, bland: bool, alpha=None) -> tuple[float, float]:
+    def _pivot(self, j: int, sign: float, bland: bool, alpha: np.ndarray) -> tuple[float, float]:
         """Column j = M_T alpha (dependent): move along z_T -= tau sign alpha, z_j = tau sign,
         which keeps the fit and lowers the penalty (|alpha^T theta| > 1 for a violator), until
         an active coefficient reaches 0; swap it for j.  Ties of the ratio test go to the
         smallest column index under Bland's rule.  Returns tau (0: a degenerate pivot) and the
         excess |alpha^T theta| - 1 (<= 0: a tie, no descent; -inf: j stayed numerically
         dependent after the swap, so the state is inconsistent and must be undone)."""
-        alpha = self._coordinates(j) if alpha is None else alpha
         rate = sign * alpha  # d z_T / d tau
         hits = self._blocking(rate)
         tau = float(hits.min(initial=np.inf))
@@ -401,8 +397,7 @@ class ActiveSetLasso:
                     if self._insert(j, sign, projection):
                         bland = False
                         entry[j] = before
-                        break
-                    alpha = self._coordinates(j)
+                        break  # (an insert fails only at full rank: alpha is still valid)
                 excess = abs(float(alpha @ self.theta)) - 1.0
                 if excess <= 1e-12:  # a tie |alpha^T theta| = 1 that rounding read as a
                     barred[j] = True  # violation: no descent
@@ -413,12 +408,9 @@ class ActiveSetLasso:
                     continue
                 snapshot = self._state()
                 tau, excess = self._pivot(j, sign, bland, alpha)
-                worse = self.objective(beta) > before + rounding
-                unseen = tau > 0 and beta * tau * excess <= rounding  # the penalty's fall is
-                if excess <= 1e-12 or worse or unseen:  # below rounding, rounding made the
-                    self._restore(snapshot)  # pivot ascend, or the factorization could not
-                    # resolve the swap (excess -inf)
-                    barred[j] = True
+                if excess == -np.inf or self.objective(beta) > before + rounding:
+                    self._restore(snapshot)  # the swap left j dependent, or rounding made
+                    barred[j] = True  # the pivot ascend
                     continue
                 bland = tau <= 1e-9 * max(1.0, float(np.abs(self.zT).max(initial=0.0)))
                 break
