@@ -6,6 +6,9 @@ stays in L1 cache, u = b_j + sum_c w_jc X[:, c] (the coordinates of X stored as 
 rows), and reduces it at once:
 
 * ``relu_correlations``: out_j = sum_i r_i relu(u_i), i.e. A^T r;
+* ``relu_correlations_at``: the same for the columns of an index array only, A[:, idx]^T r
+  (the working-set solver's restricted passes over its screened candidates): the weights are
+  read through the index, no column is gathered;
 * ``relu_squares``: (sum_i relu(u_i), sum_i relu(u_i)^2), for the column norms.
 
 Columns are split into tiles over numba threads (``prange``; the pass is compute-bound, one
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+
+from gaconvex._validation import GaconvexError
 
 TILE = 256  # columns per task
 
@@ -33,6 +38,21 @@ def relu_correlations(XT, W, b, r, out):  # pragma: no cover - numba
             for i in range(n):
                 acc += r[i] * np.maximum(u[i], 0.0)
             out[j] = acc
+
+
+@numba.njit(cache=True, parallel=True, fastmath={"reassoc"})
+def relu_correlations_at(XT, W, b, idx, r, out):  # pragma: no cover - numba
+    """out[k] = sum_i r[i] relu(b[j] + sum_c W[j, c] XT[c, i]) for j = idx[k]."""
+    d, n = XT.shape
+    P = idx.size
+    for t in numba.prange((P + TILE - 1) // TILE):
+        u = np.empty(n)
+        for k in range(t * TILE, min(P, (t + 1) * TILE)):
+            _affine(XT, W, b, idx[k], u)
+            acc = 0.0
+            for i in range(n):
+                acc += r[i] * np.maximum(u[i], 0.0)
+            out[k] = acc
 
 
 @numba.njit(cache=True, parallel=True, fastmath={"reassoc"})
@@ -74,6 +94,20 @@ def correlations(X: np.ndarray, W: np.ndarray, b: np.ndarray, r: np.ndarray) -> 
                       np.ascontiguousarray(W, dtype=np.float64),
                       np.ascontiguousarray(b, dtype=np.float64),
                       np.ascontiguousarray(r, dtype=np.float64), out)
+    return out
+
+
+def correlations_at(X: np.ndarray, W: np.ndarray, b: np.ndarray, idx, r: np.ndarray) -> np.ndarray:
+    """A[:, idx]^T r for the columns relu(X W^T + b) (idx: column indices, any order)."""
+    idx = np.ascontiguousarray(idx, dtype=np.intp)
+    if idx.size and (idx.min() < 0 or idx.max() >= W.shape[0]):
+        raise GaconvexError(f"column indices must lie in [0, {W.shape[0]}), got "
+                            f"{idx.min()} .. {idx.max()}.")
+    out = np.empty(idx.size)
+    relu_correlations_at(np.ascontiguousarray(X.T, dtype=np.float64),
+                         np.ascontiguousarray(W, dtype=np.float64),
+                         np.ascontiguousarray(b, dtype=np.float64), idx,
+                         np.ascontiguousarray(r, dtype=np.float64), out)
     return out
 
 

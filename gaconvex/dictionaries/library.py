@@ -289,9 +289,10 @@ class Dictionary:
         return self.store.rmatvec(r)
 
     def rmatvec_columns(self, r, idx) -> np.ndarray:
-        """A[:, idx]^T r: by a structured pass over those columns only (O(N + |idx| K)) when
-        the store has one, else from the evaluated columns."""
-        if self.structured_products:
+        """A[:, idx]^T r over those columns only, by the store's own pass (a structured pass,
+        O(N + |idx| K); a fused kernel over the subset for matrix-free wedge columns; the
+        subset's product for dense and torch stores), else from the evaluated columns."""
+        if hasattr(self.store, "rmatvec_columns"):
             return self.store.rmatvec_columns(r, idx)
         return self.columns(idx).T @ np.asarray(r, dtype=np.float64)
 

@@ -10,7 +10,8 @@ products go through one of three interchangeable *column stores*:
   p columns on N points would cost 8 N p bytes as a matrix: 12.8 GB for ReLU L = 4, N = 100).
 
 Each store has ``shape``, ``backend`` (the array library), ``device``, ``matvec`` (A z),
-``rmatvec`` (A^T r), ``columns(idx)`` (a block of columns, numpy (N, len(idx))),
+``rmatvec`` (A^T r), ``rmatvec_columns(r, idx)`` (A[:, idx]^T r, costing in proportion to
+len(idx)), ``columns(idx)`` (a block of columns, numpy (N, len(idx))),
 ``column_norms`` (||A_j||_2), ``to_dense``, ``take(keep)`` (a subset of columns) and
 ``rows(points, index)`` (the store on other rows).  Vectors in and out are numpy float64; the
 torch store computes on its device and returns numpy.
@@ -67,6 +68,9 @@ class DenseColumns:
     def rmatvec(self, r) -> np.ndarray:
         return self.matrix.T @ _vector(r, self.shape[0], "r")
 
+    def rmatvec_columns(self, r, idx) -> np.ndarray:
+        return self.matrix[:, _index(idx, self.shape[1])].T @ _vector(r, self.shape[0], "r")
+
     def columns(self, idx) -> np.ndarray:
         return self.matrix[:, _index(idx, self.shape[1])]
 
@@ -109,6 +113,13 @@ class TorchColumns:
 
     def rmatvec(self, r) -> np.ndarray:
         return (self.tensor.T @ self._t(r, self.shape[0], "r")).cpu().numpy()
+
+    def rmatvec_columns(self, r, idx) -> np.ndarray:
+        """A[:, idx]^T r on the tensor's device (only len(idx) numbers come back)."""
+        import torch
+
+        idx = torch.as_tensor(_index(idx, self.shape[1]), device=self.tensor.device)
+        return (self.tensor[:, idx].T @ self._t(r, self.shape[0], "r")).cpu().numpy()
 
     def columns(self, idx) -> np.ndarray:
         import torch
@@ -175,6 +186,28 @@ class KernelColumns:
         parts = [self._numpy(block.rmatvec(self.X, r, self.backend, **self._kw()))
                  for block, *_ in self._parts()]
         return np.concatenate(parts) if parts else np.zeros(0)
+
+    def rmatvec_columns(self, r, idx) -> np.ndarray:
+        """A[:, idx]^T r over those columns only: blocks of plain ReLU wedge columns (``fused``)
+        run the fused numba pass reading their weights through the index
+        (:func:`._relu_kernels.correlations_at`, no column is gathered); other blocks run their
+        own ``rmatvec`` on the subset (``take``)."""
+        r = _vector(r, self.shape[0], "r")
+        idx = _index(idx, self.shape[1])
+        out = np.empty(idx.size)
+        for block, lo, hi in self._parts():
+            mine = np.flatnonzero((idx >= lo) & (idx < hi))
+            if not mine.size:
+                continue
+            local = idx[mine] - lo
+            if getattr(block, "fused", False) and self.backend != "torch":
+                from ._relu_kernels import correlations_at
+
+                out[mine] = correlations_at(self.X, block.weights, block.bias, local, r)
+            else:
+                out[mine] = self._numpy(block.take(local).rmatvec(self.X, r, self.backend,
+                                                                  **self._kw()))
+        return out
 
     def columns(self, idx) -> np.ndarray:
         idx = _index(idx, self.shape[1])

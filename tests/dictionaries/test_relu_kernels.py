@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gaconvex.dictionaries._relu_kernels import TILE, column_norms, correlations
+import gaconvex.symbolic as gs
+from gaconvex._validation import GaconvexError
+from gaconvex.dictionaries import build_dictionary
+from gaconvex.dictionaries._relu_kernels import TILE, column_norms, correlations, correlations_at
 from gaconvex.dictionaries.storage import stable_norms
 
 
@@ -46,3 +49,34 @@ def test_norms_of_huge_tiny_and_rounding_level_columns(rng):
     np.testing.assert_allclose(norms, stable_norms(dense(X, W, b)), rtol=1e-12, atol=0)
     assert norms[7] == 0.0 and np.isfinite(norms).all()
     assert set(range(6)) | {7} <= set(np.concatenate(calls).tolist())
+
+
+@pytest.mark.parametrize("d", [1, 3, 5])
+def test_correlations_at_an_index_equal_the_dense_subset_products(rng, d):
+    """Any order, repeats, a tile boundary: A[:, idx]^T r of the dense columns."""
+    X = rng.normal(size=(41, d))
+    W = rng.normal(size=(3 * TILE + 5, d))
+    b = rng.normal(size=W.shape[0])
+    r = rng.normal(size=41)
+    idx = np.concatenate([rng.permutation(W.shape[0])[:TILE + 9], [0, 0, W.shape[0] - 1]])
+    np.testing.assert_allclose(correlations_at(X, W, b, idx, r), dense(X, W, b)[:, idx].T @ r,
+                               rtol=1e-12, atol=1e-12)
+    assert correlations_at(X, W, b, np.zeros(0, dtype=int), r).shape == (0,)
+    with pytest.raises(GaconvexError, match="column indices"):
+        correlations_at(X, W, b, [W.shape[0]], r)
+
+
+@pytest.mark.parametrize("dim, bias", [(2, True), (3, False)])
+def test_kernel_store_rmatvec_columns_equals_the_dense_library(rng, dim, bias):
+    """A matrix-free wedge library's restricted pass (Dictionary.rmatvec_columns) against the
+    same library stored dense, on an index that crosses the orientation blocks."""
+    X = rng.normal(size=(14, dim))
+    arch = gs.architecture("relu", 2, dim=dim, norm=1, bias=bias)
+    kernels = build_dictionary(X, arch, storage="kernels", deduplicate=False)
+    A = build_dictionary(X, arch, storage="dense", deduplicate=False).to_dense()
+    r = rng.normal(size=14)
+    idx = rng.permutation(kernels.n_columns)[:kernels.n_columns // 2]
+    np.testing.assert_allclose(kernels.rmatvec_columns(r, idx), A[:, idx].T @ r,
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(kernels.rmatvec_columns(r, idx), kernels.rmatvec(r)[idx],
+                               rtol=1e-13, atol=1e-13)
