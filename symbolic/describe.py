@@ -14,6 +14,7 @@ from gaconvex._validation import GaconvexError
 
 from .breakpoints import breakpoints
 from .derivation import FeatureFamily, Library
+from .families import OnArchitecture
 
 __all__ = ["describe"]
 
@@ -46,6 +47,29 @@ def _family_lines(family: FeatureFamily, latex: bool) -> list[str]:
              f"  signs: {_sign_line(family)}",
              f"  library size: {_formula(family.size(_N), latex)} raw columns for N data points"]
     return lines
+
+
+def _ddim_family_lines(family: OnArchitecture, latex: bool) -> list[str]:
+    """A d-D family (wedge, three-layer wedge, reflection planes): its statement, the feature
+    (a sympy expression for d <= 5, else the geometric-algebra formula as text), anchors,
+    orientations and the raw library size in N."""
+    expr = family.expr
+    feature = expr if isinstance(expr, str) else _formula(expr, latex)
+    signs = family.sign_choices
+    orientations = ("none" if signs == ((),) else
+                    f"{len(signs)} per anchor set: " + ", ".join(map(str, signs)))
+    return [str(family),
+            f"  feature: f(x) = {feature}",
+            f"  anchors: {family.n_anchors} rows of R^{family.dim} per column "
+            f"(anchor_values; dictionary.describe(i) names them)",
+            f"  signs: {orientations}",
+            f"  library size: {_formula(family.size(_N), latex)} raw columns for N data points"]
+
+
+def _lines(family, latex: bool) -> list[str]:
+    if isinstance(family, OnArchitecture):
+        return _ddim_family_lines(family, latex)
+    return _family_lines(family, latex)
 
 
 def _instance_lines(family: FeatureFamily, anchor_values, signs, latex: bool) -> list[str]:
@@ -96,8 +120,14 @@ def describe(obj, anchor_values=None, signs=None, latex: bool = False) -> str:
                  f"{_formula(obj.size(_N), latex)} raw columns (002 Def. 3.10)",
                  f"  intercept xi: {xi}; effective depth L~ = {arch.effective_depth}"]
         for family in obj:
-            lines += ["  " + line for line in _family_lines(family, latex)]
+            lines += ["  " + line for line in _lines(family, latex)]
         return "\n".join(lines)
+    if isinstance(obj, OnArchitecture):
+        if anchor_values is not None or signs is not None:
+            raise GaconvexError(f"{obj.architecture}: one column of a d-dimensional family is "
+                                "described by the dictionary that holds it, "
+                                "dictionary.describe(i), not by anchor_values / signs.")
+        return "\n".join(_ddim_family_lines(obj, latex))
     if not isinstance(obj, FeatureFamily):
         raise GaconvexError(f"describe takes a FeatureFamily or a Library from "
                             f"gaconvex.symbolic.derive(...), got {type(obj).__name__}.")

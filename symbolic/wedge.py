@@ -36,7 +36,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from math import comb
+import math
+import numbers
 
 import numpy as np
 
@@ -49,6 +50,16 @@ __all__ = ["WEDGE", "WedgeFeatureFamily", "is_wedge"]
 _SPAN, _AFFINE = "span", "affine"
 #: Largest d for which the sympy expression of a feature is built (the determinant has d! terms).
 _MAX_SYMBOLIC_DIM = 5
+
+
+def comb(m, k: int):
+    """C(m, k): an int for integer m (math.comb), the expanded polynomial
+    m (m - 1) ... (m - k + 1) / k! for a sympy expression m (a symbolic library size in N)."""
+    if isinstance(m, numbers.Integral):
+        return math.comb(int(m), k)
+    import sympy as sp
+
+    return sp.expand(sp.expand_func(sp.binomial(m, k)))
 
 
 @dataclass(frozen=True, eq=False)

@@ -108,7 +108,7 @@ class ThreeLayerWedgeFamily(OnArchitecture):
         C(2n - 1 + d, d - 1) direction sets per j0 (row J, 001 spec: <= 4 n C(2n - 1 + d, d - 1)),
         C(n + C(n, 2) + d, d - 1) with the statement's all-pairs set, C(2n - 2 + d, d - 1) per
         (l, j0) for row K (l = j0: C(n - 1 + d, d - 1))."""
-        from math import comb
+        from .wedge import comb
 
         d = self.dim
         if self.affine:
