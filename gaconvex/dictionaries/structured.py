@@ -232,7 +232,8 @@ class StructuredColumns:
     backend of ``columns`` and ``to_dense``.  The products run numba on the CPU.
     """
 
-    def __init__(self, X: np.ndarray, blocks, backend: str = "numba", device=None):
+    def __init__(self, X: np.ndarray, blocks, backend: str = "numba", device=None, *,
+                 points: "_SortedPoints | None" = None):
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != 1 or X.shape[0] == 0:
             raise GaconvexError(f"structured columns need 1-D points of shape (N, 1) with N >= 1, "
@@ -241,8 +242,9 @@ class StructuredColumns:
         self._kernel_store = KernelColumns(X, self.blocks, backend, device)
         self.device = self._kernel_store.device
         self._bounds = self._kernel_store._bounds
-        self._points = _SortedPoints(X[:, 0])
+        self._points = _SortedPoints(X[:, 0]) if points is None else points  # (of these X)
         self._cache, self._cache_sizes = {}, {}  # block id -> per group [(positions, arrays)]
+        self._subset = None  # (idx, its sorting order, the store of A[:, idx]): rmatvec_columns
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -321,17 +323,18 @@ class StructuredColumns:
         return R
 
     def rmatvec_columns(self, r, idx) -> np.ndarray:
-        """A[:, idx]^T r by the same sums, over the columns ``idx`` only."""
+        """A[:, idx]^T r by the same sums, over the columns ``idx`` only.  The store of the last
+        ``idx`` is kept with its descriptions (a working set asks for the same columns at every
+        step of its inner solve: a pass then only sums)."""
         idx = np.asarray(idx, dtype=np.intp)
-        args = (self._points.centre, self._prefix_sums(r))
+        if self._subset is None or not np.array_equal(self._subset[0], idx):
+            order = np.argsort(idx, kind="stable")
+            sub = StructuredColumns(self.X, self._kernel_store.take(idx[order]).blocks,
+                                    self.backend, self.device, points=self._points)
+            self._subset = (idx.copy(), order, sub)
+        _, order, sub = self._subset
         out = np.empty(idx.size)
-        for block, lo, hi in self._parts():
-            inside = np.flatnonzero((idx >= lo) & (idx < hi))
-            if inside.size:
-                part = np.empty(inside.size)
-                self._sweep(block, partial(_into, _kernels().rmatvec_units, args, part),
-                            idx[inside] - lo)
-                out[inside] = part
+        out[order] = sub.rmatvec(r)
         return out
 
     def matvec(self, z) -> np.ndarray:

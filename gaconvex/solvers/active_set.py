@@ -68,9 +68,9 @@ class ActiveSetLasso:
         self.steps = 0
         self.rank = b.size if rank is None else rank  # dimension of the column space
         self.precise = False  # residuals in extended precision (switched on when needed)
-        probe = np.random.default_rng(0).standard_normal(b.size)
-        self._probe = probe / max(np.linalg.norm(probe), np.finfo(float).tiny)
-        self._hash = np.zeros(0)  # |probe^T M_j| / ||M_j||: candidates for copies
+        probe = np.random.default_rng(0).standard_normal((2, b.size))
+        self._probe = probe / np.maximum(np.linalg.norm(probe, axis=1), np.finfo(float).tiny)[:, None]
+        self._hash = np.zeros((2, 0))  # |probe_k^T M_j| / ||M_j||: candidates for copies
         self.correlate = None  # optional rho -> M^T rho (see _correlations)
 
     @property
@@ -117,41 +117,48 @@ class ActiveSetLasso:
                 self._store = grown
             self._store[:, self.s:self.s + k] = columns if k == keep.size else columns[:, keep]
             self._norms = np.concatenate([self._norms, norms[keep]])
-            self._hash = np.concatenate([self._hash, hashes[keep]])
+            self._hash = np.concatenate([self._hash, hashes[:, keep]], axis=1)
             self.s += k
         return keep
 
     def _copies(self, columns, live, norms, hashes, rtol: float) -> np.ndarray:
         """Mask over ``live`` of the new columns that are +-copies (|u_i^T u_j| >= 1 - rtol for
         the unit columns, norms equal to rtol) of a held column or of an earlier new one.
-        Copies are within sqrt(2 rtol) of each other, so their hashes |probe^T u| differ by at
-        most that: only columns whose hashes fall in that window are compared (O(N k), not
-        O(N s k)), and only their unit vectors are formed."""
+        Copies are within sqrt(2 rtol) of each other, so both their hashes |probe_k^T u| differ
+        by at most that: only pairs whose two hashes fall in that window are compared (found by
+        a sort on the first hash; O(N k), not O(N s k)), by dot products in chunks of pairs."""
         k = live.size
         copy = np.zeros(k, dtype=bool)
         if k == 0:
             return copy
         size = norms[live]
-        pool = np.concatenate([self._hash, hashes[live]])
-        order = np.argsort(pool, kind="stable")
-        ranked = pool[order]
+        pool = np.concatenate([self._hash, hashes[:, live]], axis=1)  # held, then new
+        order = np.argsort(pool[0], kind="stable")
+        ranked = pool[0, order]
         window = np.sqrt(2 * rtol) + 8 * np.finfo(float).eps
-        lo = np.searchsorted(ranked, pool[self.s:] - window, side="left")
-        hi = np.searchsorted(ranked, pool[self.s:] + window, side="right")
-        tiny = np.finfo(float).tiny
-        for i in np.flatnonzero(hi - lo > 1):
-            others = order[lo[i]:hi[i]]
-            others = others[others < self.s + i]  # held columns and earlier new ones
-            if not others.size:
-                continue
-            held, new = others[others < self.s], others[others >= self.s] - self.s
-            new = new[~copy[new]]
-            lengths = np.concatenate([self._norms[held], size[new]])
-            vectors = np.concatenate([self.M[:, held] / np.maximum(self._norms[held], tiny),
-                                      columns[:, live[new]] / size[new]], axis=1)
-            overlap = np.abs(vectors.T @ (columns[:, live[i]] / size[i]))
-            copy[i] = bool(((overlap >= 1 - rtol)
-                            & (np.abs(lengths - size[i]) <= rtol * size[i])).any())
+        lo = np.searchsorted(ranked, pool[0, self.s:] - window, side="left")
+        hi = np.searchsorted(ranked, pool[0, self.s:] + window, side="right")
+        new = np.repeat(np.arange(k), hi - lo)  # pairs (new column, pool column) in the window
+        other = order[np.arange(new.size) - np.repeat(np.cumsum(hi - lo) - hi, hi - lo)]
+        close = (other < self.s + new) & (np.abs(pool[1, other] - pool[1, self.s + new]) <= window)
+        new, other = new[close], other[close]
+        lengths = np.concatenate([self._norms, size])[other]
+        step = max(1, (1 << 22) // max(self.b.size, 1))  # pairs per chunk (2 x 32 MiB at most)
+        match = np.zeros(new.size, dtype=bool)  # the pair's columns are copies
+        for at in range(0, new.size, step):
+            part = slice(at, at + step)
+            i, o, length = new[part], other[part], lengths[part]
+            held = o < self.s
+            partner = np.empty((self.b.size, i.size), order="F")
+            partner[:, held] = self.M[:, o[held]]
+            partner[:, ~held] = columns[:, live[o[~held] - self.s]]
+            overlap = np.abs(np.einsum("ij,ij->j", columns[:, live[i]], partner))
+            match[part] = ((overlap >= (1 - rtol) * size[i] * length)
+                           & (np.abs(length - size[i]) <= rtol * size[i]))
+        of_held = other < self.s
+        copy[new[match & of_held]] = True
+        for i, o in zip(new[match & ~of_held], other[match & ~of_held] - self.s):  # in order:
+            copy[i] |= not copy[o]  # a copy of an earlier new column that is itself kept
         return copy
 
     def keep_columns(self, keep: np.ndarray) -> None:
@@ -171,7 +178,7 @@ class ActiveSetLasso:
         for a, b in zip(runs, np.append(runs[1:], moved.size)):
             self._store[:, first + a:first + b] = self._store[:, moved[a]:moved[a] + b - a]
         self._norms = self._norms[index]
-        self._hash = self._hash[index]
+        self._hash = self._hash[:, index]
         self.s = index.size
 
     def noise(self, rho_norm: float) -> np.ndarray:
@@ -281,21 +288,32 @@ class ActiveSetLasso:
             hits = np.where(rate * zT > 0, zT / rate, np.inf)
         return np.where((rate != 0) & (zT == 0), 0.0, hits)
 
-    def _attempts(self, candidates: np.ndarray, signs: np.ndarray):
-        """The violators in order, each as (j, sign, alpha, dependent, (p, w)) with
-        M_j = Q p + w (:meth:`_split`) and alpha = R^-1 p.  A column within rounding of
-        span(M_T) (relative distance <= ``rcond``) cannot be inserted; its alpha decides at
-        once whether it is a tie or a pivot whose gain is below rounding.  The projections are
-        computed for growing chunks (1, 16, 256, ... columns) in BLAS-3: near interpolation
-        thousands of violators are such rounding-level ties, and a failing insert apiece costs
-        0.1 ms of Python.  The state must not change while the generator is consumed (the
-        caller stops at the first step it takes)."""
+    def _attempts(self, violating: np.ndarray, correlations: np.ndarray, bland: bool):
+        """The violators in order (largest |c_j| first, ties to the smaller index; under Bland's
+        rule the smallest index first), each as (j, sign, alpha, dependent, (p, w)) with
+        sign = -sign(c_j), M_j = Q p + w (:meth:`_split`) and alpha = R^-1 p.  A column within
+        rounding of span(M_T) (relative distance <= ``rcond``) cannot be inserted; its alpha
+        decides at once whether it is a tie or a pivot whose gain is below rounding.  The
+        projections are computed for growing chunks (1, 16, 256, ... columns) in BLAS-3: near
+        interpolation thousands of violators are such rounding-level ties, and a failing insert
+        apiece costs 0.1 ms of Python.  Usually the first violator enters, so the order is
+        sorted only when a second one is asked for.  The state must not change while the
+        generator is consumed (the caller stops at the first step it takes)."""
+        magnitude = np.abs(correlations[violating])
+        first = 0 if bland else int(np.argmax(magnitude))  # argmax: the first of the ties
+        order = np.array([first])
         size, done = 1, 0
-        while done < candidates.size:
-            chunk = candidates[done:done + size]
+        while done < violating.size:
+            if done == 1:  # the rest, in order
+                rest = np.delete(np.arange(violating.size), first)
+                if not bland:
+                    rest = rest[np.argsort(-magnitude[rest], kind="stable")]
+                order = np.concatenate([order, rest])
+            chunk = violating[order[done:done + size]]
             P, W, alpha, distance = self._projections(chunk)
+            signs = -np.sign(correlations[chunk])
             for i, j in enumerate(chunk):
-                yield (int(j), float(signs[done + i]), alpha[:, i], bool(distance[i] <= self.rcond),
+                yield (int(j), float(signs[i]), alpha[:, i], bool(distance[i] <= self.rcond),
                        (P[:, i], W[:, i]))
             done += chunk.size
             size *= 16
@@ -383,14 +401,10 @@ class ActiveSetLasso:
                                        + self.noise(float(np.linalg.norm(rho))))
             if not violating.size:
                 return self.steps - start
-            if bland:
-                candidates = violating  # smallest index first
-            else:
-                candidates = violating[np.argsort(-np.abs(correlations[violating]), kind="stable")]
             before = 0.5 * float(rho @ rho) + beta * float(np.abs(self.zT).sum())
             rounding = 64 * np.finfo(float).eps * before
-            signs = -np.sign(correlations[candidates])
-            for j, sign, alpha, dependent, projection in self._attempts(candidates, signs):
+            for j, sign, alpha, dependent, projection in self._attempts(violating, correlations,
+                                                                        bland):
                 # the first violator that changes the state; the others are barred without
                 # a new correlation pass (the state, hence c, is unchanged)
                 if not dependent:

@@ -114,6 +114,25 @@ def test_kept_descriptions_give_the_same_products(rng, monkeypatch):
             monkeypatch.undo()
 
 
+def test_restricted_passes_keep_the_subset_store(rng):
+    """rmatvec_columns keeps the store of the last index set (a working set's members, asked
+    for at every inner step): unsorted indices with repeats, a changed set and the first set
+    again give A[:, idx]^T r, and the same set reuses its store."""
+    x = _points(rng, gs.architecture("abs", 3), "scales")
+    D = library_1d(x, gs.architecture("abs", 3), storage="structured")
+    A, S = D.to_dense(), D.store
+    scale = _scale(A, x)
+    first = rng.integers(0, D.n_columns, 40)
+    second = rng.permutation(D.n_columns)[:25]
+    for idx in (first, first.copy(), second, first):
+        r = rng.standard_normal(x.size)
+        np.testing.assert_allclose(S.rmatvec_columns(r, idx), A[:, idx].T @ r, rtol=0,
+                                   atol=1e-10 * scale * np.abs(r).sum())
+    kept = S._subset[2]
+    S.rmatvec_columns(r, first)
+    assert S._subset[2] is kept
+
+
 def test_a_single_repeated_point():
     """All rows equal: no spread, every knot lands on or off the one value."""
     x = np.array([3.0, 1.0, -2.0])

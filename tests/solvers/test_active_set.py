@@ -1,0 +1,48 @@
+"""The inner active-set method's column intake (gaconvex.solvers.active_set), against brute force."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gaconvex.solvers.active_set import ActiveSetLasso
+
+
+def _brute_force_copies(held: np.ndarray, new: np.ndarray, rtol: float) -> np.ndarray:
+    """The mask of new columns that are +-copies (|u_i^T u_j| >= 1 - rtol, norms equal to
+    rtol) of a held column or of an earlier new column that is not itself a copy: every pair
+    compared."""
+    kept = [held[:, j] for j in range(held.shape[1])]
+    copy = np.zeros(new.shape[1], dtype=bool)
+    for i in range(new.shape[1]):
+        v = new[:, i]
+        for u in kept:
+            overlap = abs(u @ v) / (np.linalg.norm(u) * np.linalg.norm(v))
+            if overlap >= 1 - rtol and abs(np.linalg.norm(u) - np.linalg.norm(v)) <= rtol * np.linalg.norm(v):
+                copy[i] = True
+                break
+        if not copy[i]:
+            kept.append(v)
+    return copy
+
+
+@pytest.mark.parametrize("n", [7, 300, 5000])
+def test_copies_among_new_columns_equal_brute_force(rng, n):
+    """add_columns drops exactly the +-copies (of held columns and of earlier new ones, chains
+    included), keeps parallel columns of other lengths and near neighbours (distance 1e-4 and
+    1e-7, whose hashes collide at large N), and appends the rest in order."""
+    base = rng.standard_normal((n, 6))
+    inner = ActiveSetLasso(rng.standard_normal(n))
+    assert inner.add_columns(base[:, :4]).all()
+    nudge = rng.standard_normal(n)
+    nudge /= np.linalg.norm(nudge)
+    candidates = [base[:, 0], -base[:, 1],  # copies of held columns
+                  2.0 * base[:, 2],  # parallel, another length: not a copy
+                  base[:, 3] + 1e-4 * np.linalg.norm(base[:, 3]) * nudge,  # near neighbours
+                  base[:, 3] + 1e-7 * np.linalg.norm(base[:, 3]) * nudge,
+                  base[:, 4], -base[:, 4],  # a new column and its copy
+                  base[:, 5], base[:, 5] * (1 + 1e-15), np.zeros(n)]
+    new = np.column_stack(candidates)
+    expected = ~_brute_force_copies(base[:, :4], new[:, :-1], 1e-12)
+    keep = inner.add_columns(new)
+    np.testing.assert_array_equal(keep, np.append(expected, False))  # the zero column too
+    np.testing.assert_array_equal(inner.M, np.column_stack([base[:, :4], new[:, keep]]))
