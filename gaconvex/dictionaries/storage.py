@@ -157,6 +157,7 @@ class KernelColumns:
         self.backend = backend
         self.device = "cpu" if device is None else str(device)
         self._bounds = np.concatenate([[0], np.cumsum([len(b) for b in self.blocks])]).astype(int)
+        self._norms = None  # column_norms, once computed
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -221,7 +222,13 @@ class KernelColumns:
 
     def column_norms(self) -> np.ndarray:
         """||A_j||_2 block by block, evaluated in chunks of columns (never the whole matrix), or
-        by the blocks' own fused pass where they have one (wedge blocks)."""
+        by the blocks' own fused pass where they have one (wedge blocks); computed once (the
+        store never changes: ``take`` and ``rows`` build new ones) and copied out."""
+        if self._norms is None:
+            self._norms = self._column_norms()
+        return self._norms.copy()
+
+    def _column_norms(self) -> np.ndarray:
         fused = [block.column_norms(self.X, self.backend, **self._kw())
                  if hasattr(block, "column_norms") else None for block, *_ in self._parts()]
         if self.blocks and all(norms is not None for norms in fused):

@@ -71,6 +71,8 @@ class _Transform:
 #: Pool passes run over this fraction of the columns (the candidates most correlated at the
 #: last exact pass): a pass over 10^5 of 10^6 wedge columns costs 21 ms against 170 ms.
 _POOL_FRACTION = 0.1
+#: ... and at least this many batches of violators (``_WorkingSet._batch``).
+_POOL_BATCHES = 20
 #: Libraries with fewer columns run exact passes only.
 _POOL_MIN_COLUMNS = 100_000
 #: Exact passes over the candidates are restricted passes once they are below this fraction.
@@ -284,12 +286,12 @@ class _WorkingSet:
         return c if scope.size == P else c[scope]
 
     def _pool(self, c: np.ndarray, candidates: np.ndarray):
-        """The scope of the next pool passes: the ``_POOL_FRACTION`` P candidates (at least 20
-        batches) of largest |c_j|, in increasing order; None when that is every candidate or
-        the library is small (under ``_POOL_MIN_COLUMNS``: a full pass costs less than the
-        exact passes that a pool adds)."""
+        """The scope of the next pool passes: the ``_POOL_FRACTION`` P candidates (at least
+        ``_POOL_BATCHES`` batches) of largest |c_j|, in increasing order; None when that is
+        every candidate or the library is small (under ``_POOL_MIN_COLUMNS``: a full pass
+        costs less than the exact passes that a pool adds)."""
         P = self.problem.n_features
-        size = max(int(_POOL_FRACTION * P), 20 * self._batch())
+        size = max(int(_POOL_FRACTION * P), _POOL_BATCHES * self._batch())
         if P < _POOL_MIN_COLUMNS or candidates.size <= size:
             return None
         top = np.argpartition(-np.abs(c), size - 1)[:size]

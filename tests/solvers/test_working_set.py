@@ -311,3 +311,129 @@ def test_keep_columns_compacts_the_store_and_keeps_the_factorization(rng):
     keep[solver.T[0]] = False
     with pytest.raises(GaconvexError, match="active column"):
         solver.keep_columns(keep)
+
+
+# -- restricted passes (pool passes and exact passes over the screened candidates) ------------------
+
+def _wedge_problem(seed=21, n=16, d=3, beta=0.05):
+    """A small p = 1 wedge library (001 Thm 4, kernel store: no matrix) and its Lasso."""
+    from gaconvex.dictionaries import build_dictionary
+
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, d))
+    y = np.maximum(X @ np.array([1.0, -1.0, 0.5][:d]), 0) + 0.1 * rng.normal(size=n)
+    D = build_dictionary(X, gs.architecture("relu", 2, dim=d, norm=1, bias=False),
+                         storage="kernels")
+    return D, y, LassoProblem.from_dictionary(D, y, beta)
+
+
+def _count_passes(monkeypatch):
+    """Spy on the working set's passes: (full passes, restricted passes, columns of these)."""
+    from gaconvex.solvers import working_set as ws
+
+    counts = {"full": 0, "restricted": 0}
+    original = ws._WorkingSet._correlations
+
+    def spy(self, lam, scope):
+        P = self.problem.n_features
+        kind = "restricted" if self.restricted and scope.size < ws._RESTRICTED_BELOW * P else "full"
+        counts[kind] += 1
+        return original(self, lam, scope)
+
+    monkeypatch.setattr(ws._WorkingSet, "_correlations", spy)
+    return counts
+
+
+def _pools_on(monkeypatch, fraction=0.1):
+    """Pool passes on a small library: no size floor, a pool of ``fraction`` of the columns."""
+    from gaconvex.solvers import working_set as ws
+
+    monkeypatch.setattr(ws, "_POOL_MIN_COLUMNS", 0)
+    monkeypatch.setattr(ws, "_POOL_BATCHES", 1)
+    monkeypatch.setattr(ws, "_POOL_FRACTION", fraction)
+
+
+@pytest.mark.parametrize("fraction", [0.05, 0.3])
+def test_pool_passes_give_the_optimum_and_certificate_of_full_passes(monkeypatch, fraction):
+    """Pool passes (violators from the most correlated candidates, no certificate) and the
+    warm-start-only continuation stages: the same objective as cvxpy + Clarabel on the dense
+    library and as the solver with full passes only, the same fit (A z* is unique), and the
+    certificate holds, whatever the pool's size."""
+    from gaconvex.solvers import working_set as ws
+
+    D, y, problem = _wedge_problem()
+    A = D.to_dense()
+    oracle = cvxpy_lasso_value(A, y, problem.beta_t, intercept=False)
+    monkeypatch.setattr(ws, "_RESTRICTED_BELOW", 0.0)  # reference: full passes only
+    full_only = solve(problem, "working_set", initial_size=5)
+    _pools_on(monkeypatch, fraction)
+    monkeypatch.setattr(ws, "_RESTRICTED_BELOW", 0.5)
+    counts = _count_passes(monkeypatch)
+    pooled = solve(problem, "working_set", initial_size=5)
+    assert counts["restricted"] > 0 and counts["full"] > 0, counts
+    for sol in (full_only, pooled):
+        assert sol.status == "optimal"
+        assert sol.certificate.ok(1e-9), sol.certificate.summary()
+        assert sol.objective == pytest.approx(oracle, rel=1e-7)
+    assert pooled.objective == pytest.approx(full_only.objective, rel=1e-10)
+    np.testing.assert_allclose(pooled.fitted, full_only.fitted, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(A @ pooled.z, pooled.fitted, rtol=1e-9, atol=1e-9)
+
+
+def test_restricted_exact_passes_over_screened_candidates(monkeypatch):
+    """Once gap-safe screening leaves few candidates, exact passes evaluate only them
+    (rmatvec_columns): the loop still stops on the gap over the candidates, rigorous by the
+    gap-safe rule, and the final certificate over all columns agrees (same optimum as cvxpy)."""
+    from gaconvex.solvers import working_set as ws
+
+    D, y, problem = _wedge_problem(seed=22, beta=0.2)
+    counts = _count_passes(monkeypatch)
+    calls = []
+    original = type(D).rmatvec_columns
+
+    def spy(self, r, idx):
+        calls.append(np.asarray(idx).size)
+        return original(self, r, idx)
+
+    monkeypatch.setattr(type(D), "rmatvec_columns", spy)
+    sol = solve(problem, "working_set")
+    assert counts["restricted"] > 0 and max(calls) < ws._RESTRICTED_BELOW * D.n_columns
+    assert sol.status == "optimal" and sol.certificate.ok(1e-9), sol.certificate.summary()
+    oracle = cvxpy_lasso_value(D.to_dense(), y, problem.beta_t, intercept=False)
+    assert sol.objective == pytest.approx(oracle, rel=1e-7)
+    monkeypatch.setattr(ws, "_RESTRICTED_BELOW", 0.0)
+    full_only = solve(problem, "working_set")
+    assert sol.objective == pytest.approx(full_only.objective, rel=1e-10)
+    np.testing.assert_allclose(sol.fitted, full_only.fitted, rtol=1e-7, atol=1e-9)
+
+
+def test_path_with_pool_passes_certifies_every_beta(monkeypatch):
+    """lasso_path keeps the pool from one beta to the next; every beta is still solved to the
+    tolerance and equals cvxpy's optimum."""
+    D, y, problem = _wedge_problem(seed=23)
+    _pools_on(monkeypatch)
+    counts = _count_passes(monkeypatch)
+    betas = problem.beta_max() * np.array([0.5, 0.1, 0.02])
+    path = lasso_path(problem, betas, initial_size=5)
+    assert counts["restricted"] > 0
+    A = D.to_dense()
+    for b, sol in zip(betas, path):
+        assert sol.status == "optimal"
+        assert sol.objective == pytest.approx(cvxpy_lasso_value(A, y, b, intercept=False),
+                                              rel=1e-7)
+
+
+def test_violators_are_the_k_largest_with_ties_to_the_smaller_index():
+    """The partial selection of _violators against a stable full sort: ties at the k-th value
+    (copies) go to the smaller column index; columns held or under their level never enter."""
+    from gaconvex.solvers.working_set import _violators
+
+    rng = np.random.default_rng(24)
+    scope = np.sort(rng.choice(1000, 300, replace=False))
+    c = rng.choice([-3.0, -2.0, -1.0, 0.5, 1.0, 2.0, 3.0], scope.size)  # many ties
+    level = np.full(scope.size, 0.75)
+    held = rng.random(scope.size) < 0.1
+    for k in (1, 7, 40, 299):
+        free = np.flatnonzero(~held & (np.abs(c) > level))
+        expected = np.sort(scope[free[np.argsort(-np.abs(c[free]), kind="stable")[:k]]])
+        np.testing.assert_array_equal(_violators(c, level, held, scope, k), expected)
