@@ -138,8 +138,7 @@ class WedgeFeatureFamily(OnArchitecture):
         S, d = anchors.shape[0], self.dim
         V = np.ascontiguousarray(anchors[:, 1:] if self.affine else anchors)
         cross = generalized_cross(V.reshape(S, d - 1, d))
-        volume = (np.abs(cross).sum(axis=1) if self.p == 1
-                  else np.sqrt(np.einsum("sd,sd->s", cross, cross)))
+        volume = np.abs(cross).sum(axis=1) if self.p == 1 else _l2_norms(cross)
         live = volume > 0
         w = np.zeros_like(cross)
         w[live] = cross[live] / volume[live, None]
@@ -198,6 +197,15 @@ class WedgeFeatureFamily(OnArchitecture):
     def __str__(self) -> str:
         return (f"{self.architecture} [{self.bias_kind} hyperplanes]: f(x) = relu(s star((x - u)"
                 f" ^ v_1 ^ ... ^ v_(d-1))) / ||v_1 ^ ... ^ v_(d-1)||_{self.p}")
+
+
+def _l2_norms(V: np.ndarray) -> np.ndarray:
+    """||v||_2 of each row of V (S, d), scaled by max |v_i| first, so that entries above
+    1e154 (whose squares overflow) or below 1e-154 (whose squares underflow) keep their norm."""
+    scale = np.abs(V).max(axis=1) if V.size else np.zeros(len(V))
+    safe = np.where(scale > 0, scale, 1.0)
+    U = V / safe[:, None]
+    return scale * np.sqrt(np.einsum("sd,sd->s", U, U))
 
 
 def _is_relu(act) -> bool:

@@ -24,7 +24,7 @@ from itertools import chain, combinations
 
 import numpy as np
 
-from gaconvex._validation import GaconvexError, check_memory
+from gaconvex._validation import GaconvexError, check_memory, repeated_rows_notes
 
 from .library import Dictionary, enumerated_dictionary
 from .one_d import DEFAULT_MEMORY_LIMIT
@@ -297,16 +297,30 @@ def _check_rank(family, X: np.ndarray, rank_reduction: bool) -> RankReduction | 
     return reduction
 
 
+def _underflow_hint(X: np.ndarray) -> str:
+    """When cross products of d - 1 rows of X, of size about max|x|^(d-1), underflow float64
+    (and so look degenerate): the fix."""
+    scale, d = float(np.abs(X).max()), X.shape[1]
+    if scale == 0 or (d - 1) * np.log10(scale) > -290:
+        return ""
+    return (f" The points are tiny (largest |entry| {scale:.3g}): cross products of {d - 1} of "
+            f"them, about {scale:.3g}^{d - 1}, underflow float64 to 0; rescale X (e.g. "
+            "standardize its columns) or use norm=1 (augmented with e_1..e_d).")
+
+
 def _repeated_neurons(w: np.ndarray, b: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
     """Mask of neurons (w, b) equal to an earlier one up to orientation (both orientations are
-    columns, so (w, b) and -(w, b) are one column pair), rounded to rtol of the largest entry.
+    columns, so (w, b) and -(w, b) are one column pair), w rounded to rtol of the largest |w|
+    entry and b to rtol of the largest |b| (b has the data's units: on data of scale 1e-18,
+    parallel hyperplanes differ in b by ~1e-18 and must stay apart).
 
     Candidates are rows whose hash (a fixed random combination of the rounded entries) occurs
     more than once (equal rows hash equally); only those are compared exactly."""
     if len(w) < 2:
         return np.zeros(len(w), dtype=bool)
     key = np.column_stack([w, b])
-    scale = float(np.abs(key).max()) or 1.0
+    scale = np.array([float(np.abs(w).max()) or 1.0] * w.shape[1]
+                     + [float(np.abs(b).max()) or 1.0])
     rounded = np.rint(key / (scale * rtol)).astype(np.int64)
     lead = rounded[np.arange(len(rounded)), np.argmax(rounded != 0, axis=1)]
     rounded *= np.where(lead < 0, -1, 1)[:, None]
@@ -402,14 +416,15 @@ def wedge_library(X, architecture, *, backend: str = "numba", deduplicate: bool 
     index = family.public_index(sets, n)
     if not keep.any():
         raise GaconvexError(f"all {len(sets)} anchor sets of {what} are degenerate (zero cross "
-                            "product: repeated or dependent points); no hyperplane is defined.")
+                            "product: repeated or dependent points); no hyperplane is defined."
+                            + _underflow_hint(X))
     w, b = w[keep], b[keep]
     signs = np.tile(np.array([[1], [-1]], dtype=np.int8), (len(w), 1))
     block = WedgeBlock(family, np.repeat(index[keep], 2, axis=0),
                        np.repeat(anchors[keep].reshape(len(w), k * d), 2, axis=0), signs,
                        np.repeat(w, 2, axis=0) * signs, np.repeat(b, 2) * signs[:, 0], sampled)
     report = WedgeReport(total, len(sets), int(degenerate.sum()), index[degenerate][:_REPORTED],
-                         int(repeated.sum()), sampled)
+                         int(repeated.sum()), sampled, notes=repeated_rows_notes(X))
     return enumerated_dictionary(architecture, X, block, report, storage=storage, backend=backend,
                                  device=device, deduplicate=deduplicate)
 
