@@ -16,6 +16,7 @@ __all__ = [
     "check_points_1d",
     "check_targets",
     "check_memory",
+    "repeated_rows_notes",
 ]
 
 
@@ -123,3 +124,23 @@ def check_memory(n_rows: int, n_cols: int, limit_bytes: float | None, what: str)
             "Raise memory_limit, sample columns (max_columns=...), use the matrix-free "
             "dictionary (storage='kernels'), or use fewer points."
         )
+
+
+def repeated_rows_notes(X: np.ndarray) -> tuple[str, ...]:
+    """For the d-D dictionary builders' report notes: one line when rows of the points X
+    (n, d) repeat, none if they are distinct.  The builders keep the rows (a column is f(x_i)
+    for every given row); the anchor sets through two equal rows are degenerate and reported
+    as such, and ``convex_fit`` merges tied inputs into weighted rows before it builds a
+    library."""
+    X = np.asarray(X)
+    if len(X) < 2:
+        return ()
+    _, first, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    later = np.flatnonzero(first[inverse] != np.arange(len(X)))
+    if not later.size:
+        return ()
+    pairs = ", ".join(f"row {int(i)} = row {int(first[inverse[i]])}" for i in later[:3])
+    return (f"{later.size} of {len(X)} rows repeat an earlier row ({pairs}"
+            f"{', ...' if later.size > 3 else ''}): the anchor sets holding two copies are degenerate; "
+            "convex_fit merges tied inputs into weighted rows",)

@@ -52,7 +52,7 @@ from math import comb
 
 import numpy as np
 
-from gaconvex._validation import GaconvexError, check_memory
+from gaconvex._validation import GaconvexError, check_memory, repeated_rows_notes
 
 from .library import DeduplicationReport, Dictionary, enumerated_dictionary
 from .one_d import DEFAULT_MEMORY_LIMIT
@@ -340,7 +340,7 @@ def reflection_plane_library(X, architecture, *, backend: str = "numba", dedupli
         family, index[keep], anchors[keep].reshape(int(keep.sum()), k * d),
         np.zeros((int(keep.sum()), 0), dtype=np.int8), W[keep], b1[keep], sampled,
         None if inner is None else inner[keep])
-    notes = () if family.complete else (SUBLIBRARY_NOTE,)
+    notes = (() if family.complete else (SUBLIBRARY_NOTE,)) + repeated_rows_notes(X)
     report = ReflectionPlaneReport(total, T, budget, int(degenerate.sum()),
                                    index[degenerate][:_REPORTED], int(repeated.sum()), sampled,
                                    notes=notes)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gaconvex._validation import GaconvexError, check_memory
+from gaconvex._validation import GaconvexError, check_memory, repeated_rows_notes
 
 from .library import DeduplicationReport, enumerated_dictionary
 from .one_d import DEFAULT_MEMORY_LIMIT
@@ -224,7 +224,7 @@ def three_layer_wedge_library(X, architecture, *, vectors: str = "differences",
     W, b1, t, b2, _ = family.layers(anchors[kept], signs)
     block = ThreeLayerWedgeBlock(family, index[kept], anchors[kept].reshape(len(kept), k * d),
                                  signs, W, b1, sampled, t, b2)
-    notes = (_EXPERIMENTAL,) if family.affine else ()
+    notes = ((_EXPERIMENTAL,) if family.affine else ()) + repeated_rows_notes(X)
     report = ThreeLayerWedgeReport(vectors, total, budget, int(degenerate.sum()),
                                    index[degenerate][:_REPORTED], int(repeated.sum()), sampled,
                                    notes=notes)
