@@ -34,10 +34,10 @@ e_k (k = 1..d); ``anchor_values`` the flattened (k, d) array
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
 import math
 import numbers
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -202,7 +202,7 @@ class WedgeFeatureFamily(OnArchitecture):
 def _l2_norms(V: np.ndarray) -> np.ndarray:
     """||v||_2 of each row of V (S, d), scaled by max |v_i| first, so that entries above
     1e154 (whose squares overflow) or below 1e-154 (whose squares underflow) keep their norm."""
-    scale = np.abs(V).max(axis=1) if V.size else np.zeros(len(V))
+    scale = np.abs(V).max(axis=1)
     safe = np.where(scale > 0, scale, 1.0)
     U = V / safe[:, None]
     return scale * np.sqrt(np.einsum("sd,sd->s", U, U))
