@@ -9,6 +9,10 @@ rows), and reduces it at once:
 * ``relu_correlations_at``: the same for the columns of an index array only, A[:, idx]^T r
   (the working-set solver's restricted passes over its screened candidates): the weights are
   read through the index, no column is gathered;
+* ``relu_correlations_small``: both of these for d <= ``SMALL_D`` = 4, two columns per
+  sweep over the points with u_ij formed in registers (the coordinates padded with zero rows
+  to 4): 2.4-2.8x faster than the n-vector kernels at d = 3 (10^6 columns, n = 1000: 0.16 s
+  against 0.38-0.45 s on the loaded 2-core machine);
 * ``relu_squares``: (sum_i relu(u_i), sum_i relu(u_i)^2), for the column norms.
 
 Columns are split into tiles over numba threads (``prange``; the pass is compute-bound, one
@@ -23,6 +27,7 @@ import numpy as np
 from gaconvex._validation import GaconvexError
 
 TILE = 256  # columns per task
+SMALL_D = 4  # d <= SMALL_D: the two-column kernel with the affine map in registers
 
 
 @numba.njit(cache=True, parallel=True, fastmath={"reassoc"})
@@ -53,6 +58,42 @@ def relu_correlations_at(XT, W, b, idx, r, out):  # pragma: no cover - numba
             for i in range(n):
                 acc += r[i] * np.maximum(u[i], 0.0)
             out[k] = acc
+
+
+@numba.njit(cache=True, parallel=True, fastmath={"reassoc"})
+def relu_correlations_small(X4, W, b, idx, r, out):  # pragma: no cover - numba
+    """``relu_correlations_at`` for d <= SMALL_D (all columns when idx is empty-shaped (0,) and
+    out has P entries): X4 (SMALL_D, n), the coordinates padded with zero rows."""
+    P = out.size
+    every = idx.size == 0
+    for t in numba.prange((P + TILE - 1) // TILE):
+        hi = min(P, (t + 1) * TILE)
+        for k in range(t * TILE, hi, 2):
+            m = min(k + 1, hi - 1)  # (an odd tail evaluates its last column twice)
+            j, l = (k, m) if every else (idx[k], idx[m])
+            out[k], out[m] = _two_correlations(X4, W, b, j, l, r)
+
+
+@numba.njit(cache=True, fastmath={"reassoc"}, inline="always")
+def _two_correlations(X4, W, b, j, l, r):  # pragma: no cover - numba
+    """(sum_i r_i relu(u_ij), sum_i r_i relu(u_il)) in one sweep over the points: each u is
+    formed in registers (no n-vector), two columns share every load of X4 and r."""
+    x0, x1, x2, x3 = X4[0], X4[1], X4[2], X4[3]
+    bj, p0, p1, p2, p3 = _weights(W, b, j)
+    bl, q0, q1, q2, q3 = _weights(W, b, l)
+    acc_j, acc_l = 0.0, 0.0
+    for i in range(r.size):
+        acc_j += r[i] * np.maximum(bj + p0 * x0[i] + p1 * x1[i] + p2 * x2[i] + p3 * x3[i], 0.0)
+        acc_l += r[i] * np.maximum(bl + q0 * x0[i] + q1 * x1[i] + q2 * x2[i] + q3 * x3[i], 0.0)
+    return acc_j, acc_l
+
+
+@numba.njit(cache=True, inline="always")
+def _weights(W, b, j):  # pragma: no cover - numba
+    """(b_j, w_j padded with zeros to SMALL_D = 4 entries)."""
+    d = W.shape[1]
+    return (b[j], W[j, 0], W[j, 1] if d > 1 else 0.0, W[j, 2] if d > 2 else 0.0,
+            W[j, 3] if d > 3 else 0.0)
 
 
 @numba.njit(cache=True, parallel=True, fastmath={"reassoc"})
@@ -89,12 +130,7 @@ def _affine(XT, W, b, j, u):  # pragma: no cover - numba
 
 def correlations(X: np.ndarray, W: np.ndarray, b: np.ndarray, r: np.ndarray) -> np.ndarray:
     """A^T r for the columns relu(X W^T + b): X (n, d), W (P, d), b (P,), r (n,)."""
-    out = np.empty(W.shape[0])
-    relu_correlations(np.ascontiguousarray(X.T, dtype=np.float64),
-                      np.ascontiguousarray(W, dtype=np.float64),
-                      np.ascontiguousarray(b, dtype=np.float64),
-                      np.ascontiguousarray(r, dtype=np.float64), out)
-    return out
+    return _correlations(X, W, b, None, r)
 
 
 def correlations_at(X: np.ndarray, W: np.ndarray, b: np.ndarray, idx, r: np.ndarray) -> np.ndarray:
@@ -103,11 +139,29 @@ def correlations_at(X: np.ndarray, W: np.ndarray, b: np.ndarray, idx, r: np.ndar
     if idx.size and (idx.min() < 0 or idx.max() >= W.shape[0]):
         raise GaconvexError(f"column indices must lie in [0, {W.shape[0]}), got "
                             f"{idx.min()} .. {idx.max()}.")
-    out = np.empty(idx.size)
-    relu_correlations_at(np.ascontiguousarray(X.T, dtype=np.float64),
-                         np.ascontiguousarray(W, dtype=np.float64),
-                         np.ascontiguousarray(b, dtype=np.float64), idx,
-                         np.ascontiguousarray(r, dtype=np.float64), out)
+    return _correlations(X, W, b, idx, r)
+
+
+def _correlations(X, W, b, idx, r) -> np.ndarray:
+    """The pass over all columns (idx None) or the columns idx: the two-column small-d kernel
+    for d <= SMALL_D, else the general one."""
+    out = np.empty(W.shape[0] if idx is None else idx.size)
+    if not out.size:
+        return out
+    n, d = X.shape
+    W = np.ascontiguousarray(W, dtype=np.float64)
+    b = np.ascontiguousarray(b, dtype=np.float64)
+    r = np.ascontiguousarray(r, dtype=np.float64)
+    if d <= SMALL_D:
+        X4 = np.zeros((SMALL_D, n))
+        X4[:d] = X.T
+        relu_correlations_small(X4, W, b, np.zeros(0, np.intp) if idx is None else idx, r, out)
+        return out
+    XT = np.ascontiguousarray(X.T, dtype=np.float64)
+    if idx is None:
+        relu_correlations(XT, W, b, r, out)
+    else:
+        relu_correlations_at(XT, W, b, idx, r, out)
     return out
 
 
