@@ -123,18 +123,42 @@ def completeness_searchable(arch) -> bool:
 
 def _best_last_layer(H, lam, activation):
     """max over rows h of H, w = +-1 and real b of |lambda^T sigma(w h + b)|, exactly:
-    b at the breakpoints -w h_n or beyond all of them.  Returns (value, k, w, b)."""
-    n = H.shape[1]
+    b at the breakpoints -w h_n or beyond all of them.  Returns (value, k, w, b).
+
+    With the row g = w h sorted, the units at b = -g_j with sigma on its u >= 0 branch are
+    the n with g_n >= g_j (a suffix of the sorted row, ties included), so with suffix sums
+    S0 = sum lambda_n and S1 = sum lambda_n g_n over it and totals T0, T1,
+    lambda^T sigma(g + b) = a+ (S1 + b S0) + b+ S0 + a- (T1 - S1 + b (T0 - S0)) + b- (T0 - S0):
+    O(N log N) a row, not O(N^2).  Rows are centred (g - c, b + c) against cancellation."""
+    ap, am, bp, bm = (float(v) for v in (activation.a_plus, activation.a_minus,
+                                         activation.b_plus, activation.b_minus))
+    K, n = H.shape
     best = (-np.inf, 0, 1.0, 0.0)
     scale = float(np.abs(H).max(initial=0.0)) or 1.0
-    rows = max(1, _CHUNK_ENTRIES // (n * (n + 2)))
+    rows = max(1, _CHUNK_ENTRIES // (8 * (n + 2)))
     for w in (1.0, -1.0):
-        for start in range(0, len(H), rows):
+        for start in range(0, K, rows):
             G = w * H[start:start + rows]
-            lo, hi = G.min(1, keepdims=True), G.max(1, keepdims=True)
+            order = np.argsort(G, axis=1, kind="stable")
+            g = np.take_along_axis(G, order, axis=1)
+            lo, hi = g[:, :1], g[:, -1:]
+            centre = 0.5 * lo + 0.5 * hi
             pad = np.where(hi > lo, hi - lo, scale)  # beyond all breakpoints, at the data's scale
-            B = np.concatenate([-G, -lo + pad, -hi - pad], axis=1)  # (K, N + 2)
-            corr = np.abs(activation_function(activation, G[:, None, :] + B[:, :, None]) @ lam)
+            B = np.concatenate([-g, -lo + pad, -hi - pad], axis=1)  # (rows, N + 2)
+            gc, lam_sorted = g - centre, lam[order]
+            S0 = np.zeros((g.shape[0], n + 1))
+            S1 = np.zeros((g.shape[0], n + 1))
+            S0[:, :n] = np.cumsum(lam_sorted[:, ::-1], axis=1)[:, ::-1]
+            S1[:, :n] = np.cumsum((lam_sorted * gc)[:, ::-1], axis=1)[:, ::-1]
+            columns = np.arange(n)
+            tie_start = np.maximum.accumulate(  # first position of each value's run of ties
+                np.where(np.diff(g, axis=1, prepend=-np.inf) != 0, columns, 0), axis=1)
+            first = np.concatenate([tie_start, np.zeros((g.shape[0], 1), np.intp),
+                                    np.full((g.shape[0], 1), n)], axis=1)  # u >= 0 from here
+            s0, s1 = np.take_along_axis(S0, first, 1), np.take_along_axis(S1, first, 1)
+            t0, t1, shifted = S0[:, :1], S1[:, :1], B + centre
+            corr = np.abs(ap * (s1 + shifted * s0) + bp * s0
+                          + am * (t1 - s1 + shifted * (t0 - s0)) + bm * (t0 - s0))
             k, j = np.unravel_index(np.argmax(corr), corr.shape)
             if corr[k, j] > best[0]:
                 best = (float(corr[k, j]), start + int(k), w, float(B[k, j]))

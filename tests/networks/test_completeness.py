@@ -83,3 +83,40 @@ def test_unbounded_without_zero_sum():
 def test_unsupported_architecture_is_refused():
     with pytest.raises(GaconvexError, match="Lemma D.15"):
         max_unit_correlation(architecture("relu", 4), np.arange(4.0), np.zeros(4))
+
+
+def _brute_force_last_layer(H, lam, activation):
+    """max over rows h, w = +-1 and the candidate biases (the breakpoints -w h_n and one bias
+    beyond each end) of |lambda^T sigma(w h + b)|, every unit evaluated on every point."""
+    from gaconvex.networks.modules import activation_function
+
+    best = -np.inf
+    scale = float(np.abs(H).max(initial=0.0)) or 1.0
+    for w in (1.0, -1.0):
+        for h in w * H:
+            lo, hi = h.min(), h.max()
+            pad = hi - lo if hi > lo else scale
+            for b in np.concatenate([-h, [-lo + pad, -hi - pad]]):
+                best = max(best, abs(activation_function(activation, h + b) @ lam))
+    return best
+
+
+@pytest.mark.parametrize("act", ["relu", "abs", "sign", "threshold", ("leaky_relu", 0.2)],
+                         ids=str)
+def test_last_layer_search_equals_brute_force(rng, act):
+    """The sorted suffix-sum search of the last layer's bias (O(N log N) a row) equals the
+    brute-force evaluation of every candidate unit, ties in the rows included; the unit it
+    returns attains the value."""
+    from gaconvex.networks.completeness import _best_last_layer
+    from gaconvex.networks.modules import activation_function
+    from gaconvex.symbolic import get_activation
+
+    activation = get_activation(act)
+    H = np.round(rng.standard_normal((40, 9)) * 3) / 2  # many ties
+    H[0] = 1.5  # a constant row
+    lam = rng.standard_normal(9)
+    value, k, w, b = _best_last_layer(H, lam, activation)
+    expected = _brute_force_last_layer(H, lam, activation)
+    assert value == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert abs(activation_function(activation, w * H[k] + b) @ lam) == pytest.approx(
+        value, rel=1e-12, abs=1e-12)
