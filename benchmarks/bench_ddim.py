@@ -95,11 +95,18 @@ def run_ours(X, y, beta: float, norm: int):
 
 
 def describe(fit, seconds: float) -> str:
+    """Time by phase, size, objective, certified gap, nonzeros and the working set's
+    correlation passes (over all columns; restricted ones, with their columns in units of a
+    full pass), besides the passes of beta_max, the column norms and the certificate."""
     cert = fit.solution.certificate
     phases = ", ".join(f"{k} {v:.1f} s" for k, v in fit.timings.items())
+    passes = fit.solution.info.get("passes")
+    counted = "" if passes is None else (
+        f"; passes: {passes['full']} full, {passes['restricted']} restricted "
+        f"(= {passes['restricted_columns'] / fit.dictionary.n_columns:.1f} full)")
     return (f"{seconds:.1f} s ({phases}); {fit.dictionary.n_columns:,} columns; objective "
             f"{fit.objective:.10g}; relative gap {cert.relative_gap:.1e}; nnz "
-            f"{int(np.count_nonzero(fit.solution.z))}")
+            f"{int(np.count_nonzero(fit.solution.z))}{counted}")
 
 
 def main() -> None:

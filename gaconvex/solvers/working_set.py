@@ -163,6 +163,8 @@ class _WorkingSet:
         self.restricted = (hasattr(base, "rmatvec_columns") and not getattr(
             problem.A, "structured_products", False) and not getattr(problem.A, "remote", False))
         self.pool = None  # columns of the pool passes (``run``), built at the last exact pass
+        # correlation passes so far: over all columns, restricted ones, and the columns of these
+        self.passes = {"full": 0, "restricted": 0, "restricted_columns": 0}
         if getattr(problem.A, "structured_products", False) and not self.remote:
             self.inner.correlate = self._structured_correlations
 
@@ -281,7 +283,10 @@ class _WorkingSet:
         ``_RESTRICTED_BELOW`` of the columns and the operator has one, else a full pass."""
         P = self.problem.n_features
         if self.restricted and scope.size < _RESTRICTED_BELOW * P:
+            self.passes["restricted"] += 1
+            self.passes["restricted_columns"] += int(scope.size)
             return self.problem.A.rmatvec_columns(lam, scope)
+        self.passes["full"] += 1
         c = self.problem.A.rmatvec(lam)
         return c if scope.size == P else c[scope]
 
@@ -335,7 +340,8 @@ class _WorkingSet:
                              solve_time=time.perf_counter() - start,
                              info={"iterations": iterations, "working_set": len(self.members),
                                    "active_set_steps": self.inner.steps,
-                                   "precision_limited": self.precision_limited})
+                                   "precision_limited": self.precision_limited,
+                                   "passes": dict(self.passes)})
 
 
 def _with_beta(problem: LassoProblem, beta: float) -> LassoProblem:
