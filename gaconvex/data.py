@@ -40,6 +40,9 @@ def as_points(X, name: str = "X", *, dim: int | None = None) -> np.ndarray:
     if arr.ndim != 2:
         raise GaconvexError(f"{name} must be an (n, d) array of n points (or a vector for d = 1), "
                             f"got shape {arr.shape}.")
+    if arr.shape[0] == 0:
+        raise GaconvexError(f"{name} holds no points (shape {arr.shape}); pass at least one "
+                            "training point.")
     if dim is not None and arr.shape[1] != dim:
         raise GaconvexError(f"{name} has points of dimension {arr.shape[1]}, expected {dim} (the "
                             "architecture's dim).")

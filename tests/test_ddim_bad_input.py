@@ -128,14 +128,8 @@ def test_no_points_is_refused_by_the_builders(name):
         build_dictionary(np.zeros((0, 2)), _arch(name, 2))
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="convex_fit(X of shape (0, d), y of shape (0,)) reaches "
-                          "gaconvex.data's tie merging and fails there with numpy's ValueError "
-                          "(cannot reshape an array of size 0); the refusal of n = 0 belongs in "
-                          "gaconvex/data.py or gaconvex/fit.py, outside the d-D builders")
 def test_no_points_is_refused_by_convex_fit():
-    """convex_fit with no points should be a GaconvexError naming X (it is numpy's ValueError
-    today: a bug outside the d-D code, kept visible as a strict xfail)."""
+    """convex_fit with no points is a GaconvexError naming X."""
     with pytest.raises(GaconvexError, match="X"):
         gaconvex.convex_fit(np.zeros((0, 2)), np.zeros(0), _arch("wedge p=1", 2), BETA)
 
