@@ -69,8 +69,10 @@ class _Transform:
 
 
 #: Pool passes run over this fraction of the columns (the candidates most correlated at the
-#: last exact pass): a pass over 10^5 of 10^6 wedge columns costs 21 ms against 170 ms.
-_POOL_FRACTION = 0.1
+#: last exact pass).  On the 10^6-column wedge libraries of benchmarks/bench_ddim.py, 0.03
+#: (3-4 more exact passes than 0.1, but pool passes of a third of the size) was 15-20 %
+#: faster than 0.1 or 0.05 (p = 1: 12 full passes and 85 pool passes worth 2.6 full ones).
+_POOL_FRACTION = 0.03
 #: ... and at least this many batches of violators (``_WorkingSet._batch``).
 _POOL_BATCHES = 20
 #: Libraries with fewer columns run exact passes only.
