@@ -157,8 +157,16 @@ class ActiveSetLasso:
                            & (np.abs(length - size[i]) <= rtol * size[i]))
         of_held = other < self.s
         copy[new[match & of_held]] = True
-        for i, o in zip(new[match & ~of_held], other[match & ~of_held] - self.s):  # in order:
-            copy[i] |= not copy[o]  # a copy of an earlier new column that is itself kept
+        # a copy of an earlier new column that is itself kept: copy_i = any over the pairs
+        # (i, o), o < i, of not copy_o, solved in index order, i.e. as the fixed point of that
+        # recurrence (reached after as many sweeps as the longest chain of copies: 2 for groups)
+        i, o = new[match & ~of_held], other[match & ~of_held] - self.s
+        held_copy = copy.copy()
+        while i.size:
+            updated = held_copy | (np.bincount(i, weights=~copy[o], minlength=k) > 0)
+            if np.array_equal(updated, copy):
+                break
+            copy = updated
         return copy
 
     def keep_columns(self, keep: np.ndarray) -> None:

@@ -40,7 +40,7 @@ def test_copies_among_new_columns_equal_brute_force(rng, n):
                   base[:, 3] + 1e-4 * np.linalg.norm(base[:, 3]) * nudge,  # near neighbours
                   base[:, 3] + 1e-7 * np.linalg.norm(base[:, 3]) * nudge,
                   base[:, 4], -base[:, 4],  # a new column and its copy
-                  base[:, 5], base[:, 5] * (1 + 1e-15), np.zeros(n)]
+                  base[:, 5], base[:, 5] * (1 + 1e-15), -base[:, 5], np.zeros(n)]
     new = np.column_stack(candidates)
     expected = ~_brute_force_copies(base[:, :4], new[:, :-1], 1e-12)
     keep = inner.add_columns(new)
