@@ -101,7 +101,10 @@ def solve_working_set(problem: LassoProblem, *, tol: float = 1e-9, max_iter: int
                       time_limit: float | None = None, verbose: bool = False,
                       screening: bool = True, initial_size: int = 50,
                       top_violators: bool = False) -> LassoSolution:
-    """Solve ``problem`` exactly by working sets (module docstring).
+    """Solve ``problem`` exactly by working sets (module docstring), along the
+    :func:`continuation` betas: the stages before the problem's beta_t only warm-start it (they
+    stop at their first exact pass after the pool of restricted passes ran out, see
+    ``_WorkingSet.run``); only the last is solved to ``tol``.
 
     tol : stop when the relative duality gap of the rescaled dual point is <= tol (and no
         column violates |A_j^T lambda| <= beta_t (1 + tol)).
@@ -449,7 +452,8 @@ def lasso_path(problem: LassoProblem, betas=None, *, n_betas: int = 50, ratio: f
                verbose: bool = False, screening: bool = True,
                initial_size: int = 50, top_violators: bool = False) -> list[LassoSolution]:
     """Solutions along a decreasing sequence of beta_t, each warm-started from the previous
-    (the working set and the active set carry over).
+    (the working set, the active set and the pool of restricted passes carry over), each
+    solved to ``tol``.
 
     ``betas``: the beta_t values (solved in decreasing order); default ``n_betas`` values spaced
     geometrically from beta_max (z* = 0 above it, ``problem.beta_max()``) down to
