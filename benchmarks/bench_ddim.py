@@ -16,7 +16,9 @@ Same data and targets for every solver: X ~ N(0, I_3) (seed 0), y = relu(X w_1) 
 * ours, p = 1 (001 Thm 4): the wedge Lasso over all C(n, 2) subsets of [X; I_3], both
   orientations (about 10^6 columns), matrix-free (``storage="kernels"``) through
   ``convex_fit`` and the working-set solver: the exact p = 1 training problem; time (data,
-  dictionary, solve), objective, certified relative duality gap, nonzeros.
+  dictionary, solve), objective, certified relative duality gap, nonzeros and the solver's
+  correlation passes (over all columns, and restricted ones over its pool or its screened
+  candidates).
 * ours, p = 2 (001 Thm 5): the sandwich p^_((1-eps) beta) <= p*_2 <= p^_beta
   (:class:`gaconvex.wedge_bounds.P2Bounds`) with eps >= D(X).  D(X) itself needs all pairs of
   the 2 C(n, 2) candidate rays (``chamber_diameter`` is quadratic in them: infeasible at
