@@ -437,3 +437,25 @@ def test_violators_are_the_k_largest_with_ties_to_the_smaller_index():
         free = np.flatnonzero(~held & (np.abs(c) > level))
         expected = np.sort(scope[free[np.argsort(-np.abs(c[free]), kind="stable")[:k]]])
         np.testing.assert_array_equal(_violators(c, level, held, scope, k), expected)
+
+
+def test_pool_passes_with_a_free_intercept_and_sample_weights(monkeypatch):
+    """Biased 2-D wedge neurons (a free intercept: the projected problem of the working set)
+    with sample weights: the pool passes still reach cvxpy's weighted optimum, certified."""
+    from gaconvex.dictionaries import build_dictionary
+
+    rng = np.random.default_rng(25)
+    X = rng.normal(size=(14, 2))
+    y = np.abs(X[:, 0] - 0.3 * X[:, 1]) + 0.1 * rng.normal(size=14)
+    w = rng.uniform(0.3, 2.0, size=14)
+    D = build_dictionary(X, gs.architecture("relu", 2, dim=2, norm=1, bias=True),
+                         storage="kernels")
+    problem = LassoProblem.from_dictionary(D, y, 0.02, sample_weight=w)
+    _pools_on(monkeypatch)
+    counts = _count_passes(monkeypatch)
+    sol = solve(problem, "working_set", initial_size=5)
+    assert counts["restricted"] > 0
+    assert sol.status == "optimal" and sol.certificate.ok(1e-9), sol.certificate.summary()
+    oracle = cvxpy_lasso_value(D.to_dense(), y, problem.beta_t, weights=w,
+                               intercept=D.intercept)
+    assert sol.objective == pytest.approx(oracle, rel=1e-7)
