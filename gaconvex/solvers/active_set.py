@@ -24,15 +24,15 @@ __all__ = ["ActiveSetLasso", "rounding_level", "EXTENDED"]
 EXTENDED = 2.0 ** -11
 
 
-def _triangular(R: np.ndarray, b: np.ndarray, transpose: bool = False) -> np.ndarray:
-    """R^-1 b (or R^-T b) for upper-triangular R, by LAPACK dtrtrs directly: scipy's
-    ``solve_triangular`` costs ~0.3 ms of Python per call, and the active-set method makes
-    thousands of small solves."""
-    from scipy.linalg.lapack import dtrtrs
+def _triangular(R: np.ndarray, t: int, b: np.ndarray, transpose: bool = False) -> np.ndarray:
+    """R^-1 b (or R^-T b) for the upper-triangular R[:t, :t] of the preallocated buffer ``R``,
+    by LAPACK dtrtrs in place (:mod:`._qr_update`): the active-set method makes thousands of
+    small solves, and copying the block (scipy's wrapper) costs more than the solve."""
+    from ._qr_update import solve_triangular
 
-    if R.shape[0] == 0:
+    if t == 0:
         return np.zeros_like(b)
-    x, info = dtrtrs(R, b, lower=0, trans=int(transpose))
+    x, info = solve_triangular(R, t, b, transpose)
     if info != 0:
         raise GaconvexError(f"active-set triangular solve failed (LAPACK dtrtrs info {info}): "
                             "a zero pivot of R; the working set is numerically degenerate.")
@@ -224,12 +224,13 @@ class ActiveSetLasso:
         ``precise`` mode one step of iterative refinement on M_T^T (M_T z - b) + beta theta = 0
         with the residual in extended precision (the coefficients then err by eps ||z||, not
         cond(R) eps ||z||, so the KKT test at a small beta is not drowned by the solve)."""
-        rhs = self.Q.T @ self.b - beta * _triangular(self.R, self.theta, transpose=True)
-        z = _triangular(self.R, rhs)
+        t = len(self.T)
+        rhs = self.Q.T @ self.b - beta * _triangular(self._R, t, self.theta, transpose=True)
+        z = _triangular(self._R, t, rhs)
         if not self.precise:
             return z
         grad = self.R.T @ (self.Q.T @ self._residual_of(z)) + beta * self.theta
-        return z - _triangular(self.R, _triangular(self.R, grad, transpose=True))
+        return z - _triangular(self._R, t, _triangular(self._R, t, grad, transpose=True))
 
     def _drop(self, k: int) -> None:
         """Remove the k-th active column: Givens rotations in place (:mod:`._qr_update`)."""
@@ -285,7 +286,7 @@ class ActiveSetLasso:
         distance ||W_j|| / ||M_j||."""
         P, W = self._split(self.M[:, V])
         distance = np.linalg.norm(W, axis=0) / np.maximum(self._norms[V], np.finfo(float).tiny)
-        return P, W, _triangular(self.R, P), distance
+        return P, W, _triangular(self._R, len(self.T), P), distance
 
     def _blocking(self, rate: np.ndarray) -> np.ndarray:
         """Ratio test of the pivot along z_T -= tau rate (rate: |T| or |T| x v): per active

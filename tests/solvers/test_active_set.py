@@ -46,3 +46,26 @@ def test_copies_among_new_columns_equal_brute_force(rng, n):
     keep = inner.add_columns(new)
     np.testing.assert_array_equal(keep, np.append(expected, False))  # the zero column too
     np.testing.assert_array_equal(inner.M, np.column_stack([base[:, :4], new[:, keep]]))
+
+
+def test_in_place_triangular_solves_equal_lapack_on_the_block(rng):
+    """R^-1 b and R^-T b on the leading t x t block of a larger buffer (read in place with the
+    buffer's leading dimension) are bit-for-bit scipy's dtrtrs on the copied block, for vectors
+    and matrices; a zero pivot is reported, not divided by."""
+    from scipy.linalg.lapack import dtrtrs
+
+    from gaconvex.solvers._qr_update import solve_triangular
+
+    buffer = np.asfortranarray(np.triu(rng.standard_normal((40, 40))) + 4 * np.eye(40))
+    for t in (1, 7, 29):
+        for b in (rng.standard_normal(t), rng.standard_normal((t, 3))):
+            for transpose in (False, True):
+                expected, info = dtrtrs(buffer[:t, :t], b, lower=0, trans=int(transpose))
+                x, code = solve_triangular(buffer, t, b, transpose)
+                assert code == info == 0
+                np.testing.assert_array_equal(x, expected)
+    singular = buffer.copy(order="F")
+    singular[3, 3] = 0.0
+    assert solve_triangular(singular, 7, np.ones(7))[1] == 4
+    with pytest.raises(ValueError, match="Fortran"):
+        solve_triangular(np.ascontiguousarray(buffer), 7, np.ones(7))
