@@ -80,3 +80,26 @@ def test_kernel_store_rmatvec_columns_equals_the_dense_library(rng, dim, bias):
                                rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(kernels.rmatvec_columns(r, idx), kernels.rmatvec(r)[idx],
                                rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("kind", ["1-D abs L=3", "reflection planes d=2"])
+def test_kernel_store_rmatvec_columns_of_blocks_without_the_fused_kernel(rng, kind):
+    """Blocks that are not plain ReLU wedge columns (1-D compiled families, the nested units
+    of reflection-plane libraries) take the subset and run their own rmatvec: the same as the
+    dense library's A[:, idx]^T r."""
+    from gaconvex.dictionaries import library_1d, reflection_plane_library
+
+    if kind.startswith("1-D"):
+        x = np.sort(rng.uniform(-2, 2, 12))
+        kernels = library_1d(x, gs.architecture("abs", 3), storage="kernels", deduplicate=False)
+        A = library_1d(x, gs.architecture("abs", 3), deduplicate=False).to_dense()
+    else:
+        X = rng.normal(size=(9, 2))
+        arch = gs.architecture("abs", 3, dim=2)
+        kernels = reflection_plane_library(X, arch, storage="kernels", deduplicate=False)
+        A = reflection_plane_library(X, arch, deduplicate=False).to_dense()
+    assert kernels.n_columns == A.shape[1]
+    r = rng.normal(size=A.shape[0])
+    idx = rng.permutation(A.shape[1])[:A.shape[1] // 3]
+    np.testing.assert_allclose(kernels.rmatvec_columns(r, idx), A[:, idx].T @ r,
+                               rtol=1e-12, atol=1e-12)
