@@ -103,3 +103,19 @@ def test_kernel_store_rmatvec_columns_of_blocks_without_the_fused_kernel(rng, ki
     idx = rng.permutation(A.shape[1])[:A.shape[1] // 3]
     np.testing.assert_allclose(kernels.rmatvec_columns(r, idx), A[:, idx].T @ r,
                                rtol=1e-12, atol=1e-12)
+
+
+def test_dense_and_torch_stores_rmatvec_columns(rng):
+    """The in-memory stores' subset products (the working set's restricted passes): A[:, idx]^T r
+    for any order, repeats and negative indices."""
+    torch = pytest.importorskip("torch")
+    from gaconvex.dictionaries.storage import DenseColumns, TorchColumns
+
+    A = rng.normal(size=(7, 20))
+    r = rng.normal(size=7)
+    idx = [3, 0, 19, 3, -1]
+    expected = A[:, idx].T @ r
+    for store in (DenseColumns(A), TorchColumns(torch.as_tensor(A))):
+        np.testing.assert_allclose(store.rmatvec_columns(r, idx), expected, rtol=1e-13, atol=1e-13)
+    with pytest.raises(GaconvexError, match="column indices"):
+        DenseColumns(A).rmatvec_columns(r, [20])
