@@ -244,7 +244,7 @@ class StructuredColumns:
         self._bounds = self._kernel_store._bounds
         self._points = _SortedPoints(X[:, 0]) if points is None else points  # (of these X)
         self._cache, self._cache_sizes = {}, {}  # block id -> per group [(positions, arrays)]
-        self._subset = None  # (idx, its sorting order, the store of A[:, idx]): rmatvec_columns
+        self._subsets = []  # [(idx, its sorting order, the store of A[:, idx])]: rmatvec_columns
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -323,16 +323,21 @@ class StructuredColumns:
         return R
 
     def rmatvec_columns(self, r, idx) -> np.ndarray:
-        """A[:, idx]^T r by the same sums, over the columns ``idx`` only.  The store of the last
-        ``idx`` is kept with its descriptions (a working set asks for the same columns at every
-        step of its inner solve: a pass then only sums)."""
+        """A[:, idx]^T r by the same sums, over the columns ``idx`` only.  The stores of the
+        last two index sets are kept with their descriptions (a working set asks for the same
+        columns at every step of its inner solve, and for the same pool of candidates at
+        several outer passes: a pass then only sums)."""
         idx = np.asarray(idx, dtype=np.intp)
-        if self._subset is None or not np.array_equal(self._subset[0], idx):
+        found = [k for k, entry in enumerate(self._subsets) if np.array_equal(entry[0], idx)]
+        if found:
+            entry = self._subsets.pop(found[0])
+        else:
             order = np.argsort(idx, kind="stable")
-            sub = StructuredColumns(self.X, self._kernel_store.take(idx[order]).blocks,
-                                    self.backend, self.device, points=self._points)
-            self._subset = (idx.copy(), order, sub)
-        _, order, sub = self._subset
+            entry = (idx.copy(), order, StructuredColumns(
+                self.X, self._kernel_store.take(idx[order]).blocks, self.backend, self.device,
+                points=self._points))
+        self._subsets = [entry, *self._subsets[:1]]  # most recent first
+        _, order, sub = entry
         out = np.empty(idx.size)
         out[order] = sub.rmatvec(r)
         return out

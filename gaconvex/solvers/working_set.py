@@ -77,6 +77,11 @@ _POOL_FRACTION = 0.03
 _POOL_BATCHES = 20
 #: Libraries with fewer columns run exact passes only.
 _POOL_MIN_COLUMNS = 100_000
+#: ... and structured 1-D libraries with fewer than this many: their full pass reuses the
+#: descriptions it keeps (up to 256 MiB), so pools pay only beyond that (abs L = 3 at
+#: N = 2,000, 8 M columns: 135 s -> 55 s under load; the sunspots' 130,050 and deep narrow
+#: ReLU N = 200's 160,000 columns were 20-60 % slower with pools).
+_POOL_MIN_STRUCTURED = 2_000_000
 #: Exact passes over the candidates are restricted passes once they are below this fraction.
 _RESTRICTED_BELOW = 0.5
 
@@ -162,11 +167,13 @@ class _WorkingSet:
         self.b_norm = float(np.linalg.norm(self.transform.target))
         self.precision_limited = False
         # restricted passes (rmatvec_columns): matrix-free and in-memory stores with a subset
-        # product; not for structured 1-D stores (a full pass reuses its cached descriptions,
-        # a subset pass recomputes them) nor for columns on a cluster
+        # product, structured 1-D stores only when large (``_POOL_MIN_STRUCTURED``), not for
+        # columns on a cluster
         base = getattr(problem.A, "operator", problem.A)  # (under a ScaledOperator)
+        structured = getattr(problem.A, "structured_products", False)
         self.restricted = (hasattr(base, "rmatvec_columns") and not getattr(
-            problem.A, "structured_products", False) and not getattr(problem.A, "remote", False))
+            problem.A, "remote", False) and (not structured
+                                             or problem.n_features >= _POOL_MIN_STRUCTURED))
         self.pool = None  # columns of the pool passes (``run``), built at the last exact pass
         # correlation passes so far: over all columns, restricted ones, and the columns of these
         self.passes = {"full": 0, "restricted": 0, "restricted_columns": 0}

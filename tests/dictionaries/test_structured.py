@@ -115,9 +115,9 @@ def test_kept_descriptions_give_the_same_products(rng, monkeypatch):
 
 
 def test_restricted_passes_keep_the_subset_store(rng):
-    """rmatvec_columns keeps the store of the last index set (a working set's members, asked
-    for at every inner step): unsorted indices with repeats, a changed set and the first set
-    again give A[:, idx]^T r, and the same set reuses its store."""
+    """rmatvec_columns keeps the stores of the last two index sets (a working set's members,
+    asked for at every inner step, and a pool of candidates): unsorted indices with repeats, a
+    changed set and the first set again give A[:, idx]^T r, and a kept set reuses its store."""
     x = _points(rng, gs.architecture("abs", 3), "scales")
     D = library_1d(x, gs.architecture("abs", 3), storage="structured")
     A, S = D.to_dense(), D.store
@@ -128,9 +128,12 @@ def test_restricted_passes_keep_the_subset_store(rng):
         r = rng.standard_normal(x.size)
         np.testing.assert_allclose(S.rmatvec_columns(r, idx), A[:, idx].T @ r, rtol=0,
                                    atol=1e-10 * scale * np.abs(r).sum())
-    kept = S._subset[2]
-    S.rmatvec_columns(r, first)
-    assert S._subset[2] is kept
+    kept = {len(entry[0]): entry[2] for entry in S._subsets}
+    for idx in (second, first, second):
+        S.rmatvec_columns(r, idx)
+        assert S._subsets[0][2] is kept[idx.size]
+    S.rmatvec_columns(r, first[:3])  # a third set evicts the oldest
+    assert [len(entry[0]) for entry in S._subsets] == [3, second.size]
 
 
 def test_a_single_repeated_point():
