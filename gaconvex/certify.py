@@ -97,7 +97,14 @@ class FitCertificate:
         return "\n".join([repr(self), self.lasso.summary("  "), unit, f"  => {self.verdict()}"])
 
 
-def certify(dictionary, problem, solution, *, grid: int | None = None) -> FitCertificate:
+#: Largest completeness search (unit values, :func:`~gaconvex.networks.completeness.search_size`)
+#: that ``certify`` runs by default: about 5 s and 1.6 GB of candidates.  Abs L = 3 has
+#: n (n - 1) / 2 midpoint biases, so at n = 2,000 the search would take 6 * 10^10 values.
+SEARCH_LIMIT = 2 * 10**8
+
+
+def certify(dictionary, problem, solution, *, grid: int | None = None,
+            search_limit: float = SEARCH_LIMIT) -> FitCertificate:
     """Certify ``solution`` of ``problem`` (built on ``dictionary``) as a Lasso optimum and,
     where the completeness search exists, as a global training optimum.
 
@@ -105,9 +112,11 @@ def certify(dictionary, problem, solution, *, grid: int | None = None) -> FitCer
     Sec. 2.8) made exactly dual feasible for the library (the point whose value the Lasso
     certificate reports); the search asks whether it is feasible for the training problem's
     dual too.  Rows of equal inputs add their lambda (their units agree there).  ``grid`` sets
-    the first-layer bias grid of the unit search (exact for L = 2).
+    the first-layer bias grid of the unit search (exact for L = 2); a search of more than
+    ``search_limit`` unit values is not run (the certificate says so and how to raise it).
     """
-    from gaconvex.networks.completeness import completeness_searchable, max_unit_correlation
+    from gaconvex.networks.completeness import (completeness_searchable, max_unit_correlation,
+                                                search_size)
     from gaconvex.solvers.certificates import dual_feasible_point
 
     lasso = solution.certificate
@@ -126,8 +135,15 @@ def certify(dictionary, problem, solution, *, grid: int | None = None) -> FitCer
         return FitCertificate(lasso, None, beta_tilde, dictionary.sampled,
                               f"no completeness search exists for {arch} (002 Lemma D.15 covers "
                               "L = 2, deep narrow L = 3 and symmetrized networks)", sub)
-    lam, _ = dual_feasible_point(problem, _dual_vector(problem, solution))
     points, inverse = np.unique(dictionary.x, return_inverse=True)
+    size = search_size(arch, points.size, grid)
+    if size > search_limit:
+        return FitCertificate(lasso, None, beta_tilde, dictionary.sampled,
+                              f"the completeness search over {points.size} points would evaluate "
+                              f"{size:.2g} unit values, over search_limit = {search_limit:.2g} "
+                              "(certify(..., search_limit=...) raises it, grid=... shrinks it)",
+                              sub)
+    lam, _ = dual_feasible_point(problem, _dual_vector(problem, solution))
     lam_points = np.bincount(inverse.reshape(-1), weights=lam, minlength=points.size)
     span = float(np.ptp(points)) or 1.0
     unit = max_unit_correlation(arch, points, lam_points, grid=grid,

@@ -214,6 +214,27 @@ def test_global_claim_needs_the_completeness_search():
     assert full.ok() and full.globally_optimal() and full.ratio == pytest.approx(1, abs=1e-6)
 
 
+def test_completeness_search_over_the_limit_is_not_run_and_says_so():
+    """A search larger than ``search_limit`` unit values is skipped: no global claim, the Lasso
+    certificate alone decides, and the note names the size and the knob; its size is the
+    number of candidate rows times points that the search builds."""
+    from gaconvex.certify import certify
+    from gaconvex.networks import completeness
+
+    x, y = _base()
+    arch = gs.architecture("abs", 3)
+    fit = convex_fit(x, y, arch, 0.05)
+    points = np.unique(fit.dictionary.x)
+    H, _ = completeness._inner_candidates(arch, points, 2000)
+    size = completeness.search_size(arch, points.size)
+    assert len(H) * points.size <= size <= 2 * len(H) * points.size  # merged repeats only
+    capped = certify(fit.dictionary, fit.problem, fit.solution, search_limit=size - 1)
+    assert capped.globally_optimal() is None and capped.ok() == capped.lasso.ok()
+    assert "search_limit" in capped.verdict() and f"{size:.2g}" in capped.verdict()
+    assert certify(fit.dictionary, fit.problem, fit.solution,
+                   search_limit=size).globally_optimal()
+
+
 # -- storage is interchangeable ------------------------------------------------------------------
 
 @pytest.mark.parametrize("options", [{"storage": "kernels"}, {"backend": "torch"},

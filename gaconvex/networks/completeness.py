@@ -30,7 +30,8 @@ from gaconvex._validation import GaconvexError, as_float_array, check_points_1d
 
 from .modules import activation_function
 
-__all__ = ["UnitCorrelation", "completeness_searchable", "max_unit_correlation", "unit_values"]
+__all__ = ["UnitCorrelation", "completeness_searchable", "max_unit_correlation", "search_size",
+           "unit_values"]
 
 _CHUNK_ENTRIES = 4_000_000  # float64 entries per evaluation block (~32 MB)
 DEFAULT_GRID = {1: 2000, 2: 100}  # first-layer width -> bias grid per neuron
@@ -119,6 +120,19 @@ def completeness_searchable(arch) -> bool:
     networks with biases, whose units it searches over continuous biases)."""
     widths = arch.hidden_widths
     return arch.dim == 1 and arch.bias and (widths in ((1,), (1, 1)) or (widths == (2, 1) and all(arch.tied_layers)))
+
+
+def search_size(architecture, n: int, grid: int | None = None) -> int:
+    """How many unit values (inner candidates x points) :func:`max_unit_correlation` evaluates
+    on n distinct points (an upper bound: repeated biases are merged): the search costs about
+    this many times log n, and its inner candidates take 8 bytes each."""
+    widths = architecture.hidden_widths
+    if widths == (1,):
+        return 2 * n
+    n_grid = DEFAULT_GRID[widths[0]] if grid is None else int(grid)
+    biases = n_grid + n + 2 + (0 if architecture.activation.is_monotone else n * (n - 1) // 2)
+    rows = 2 * biases if widths == (1, 1) else 2 * biases * (2 * biases + 1)  # pairs, s = +-1
+    return rows * n
 
 
 def _best_last_layer(H, lam, activation):
