@@ -121,7 +121,7 @@ class _ConvexNet(BaseEstimator):
 
     def __init__(self, architecture=None, *, activation="relu", depth=2, family=None,
                  beta=1e-2, loss=None, tau=0.5, solver="auto", max_columns=None,
-                 storage="dense", random_state=None, client=None):
+                 storage="auto", random_state=None, client=None):
         self.architecture = architecture
         self.activation = activation
         self.depth = depth

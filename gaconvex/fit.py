@@ -275,9 +275,19 @@ class VectorConvexFit(ConvexFit):
                 f"{sol.solve_time:.3g} s")
 
 
+def default_storage(architecture, backend: str = "numba") -> str:
+    """The storage ``storage="auto"`` picks: "structured" for a 1-D library on the numba
+    backend (products from the piecewise-linear forms, 002 Sec. 3), else "dense"."""
+    from .symbolic import is_reflection_planes, is_wedge, is_wedge_three_layer
+
+    one_d = architecture.dim == 1 and not (is_wedge(architecture) or is_reflection_planes(
+        architecture) or is_wedge_three_layer(architecture))
+    return "structured" if one_d and backend == "numba" else "dense"
+
+
 def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_weight=None,
                solver: str = "auto", max_columns: int | None = None, seed=None,
-               storage: str = "dense", backend: str = "numba", device=None,
+               storage: str = "auto", backend: str = "numba", device=None,
                deduplicate: bool = True,
                memory_limit: float | None = None, sparse: bool = False, certify: bool = True,
                solver_options: dict | None = None, client=None) -> ConvexFit:
@@ -294,7 +304,10 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
     solver : "auto", "reference", "min_norm" or any registered solver; ``solver_options`` go to it.
     max_columns, seed : sample the library uniformly when it is larger (002 Sec. 4).
     storage, backend, device, deduplicate, memory_limit : how the dictionary is built and stored
-        (:func:`gaconvex.dictionaries.library_1d`).
+        (:func:`gaconvex.dictionaries.library_1d`); "auto": matrix-free "structured" products
+        for the 1-D libraries on the numba backend (the columns' piecewise-linear forms: no
+        matrix, no deduplication pass; the solver keeps one of each set of copies), "dense"
+        for the others.
     sparse : post-process to a vertex solution (m* <= N).
     certify : run the certificates (Lasso gap and KKT; completeness search where it exists).
     client : a ``distributed.Client``: the matrix-free dictionary's column shards live on its
@@ -333,6 +346,8 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
                             "a network fit needs at least 2.")
     timings["data"] = time.perf_counter() - start
     start = time.perf_counter()
+    if storage == "auto":
+        storage = default_storage(architecture, backend)
     dictionary = build_dictionary(
         distinct, architecture, backend=backend, device=device, storage=storage,
         deduplicate=deduplicate and storage == "dense", max_columns=max_columns, seed=seed,

@@ -120,7 +120,7 @@ def test_dense_dictionaries_and_non_clients_are_refused(client):
     with pytest.raises(GaconvexError, match="distributed.Client"):
         distribute(library_1d(x, arch, storage="kernels"), "localhost:8786")
     with pytest.raises(GaconvexError, match="storage='structured'"):
-        convex_fit(x, y, arch, 1e-2, client=client)  # storage='dense' by default
+        convex_fit(x, y, arch, 1e-2, client=client, storage="dense")
 
 
 def _assert_same_fit(fit, ref):
