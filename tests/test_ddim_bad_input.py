@@ -135,6 +135,16 @@ def test_no_points_is_refused_by_convex_fit():
 
 
 # -- d > n, rank-deficient X -------------------------------------------------------------------
+def _assert_fit_is_the_lasso(fit, name, arch, X, y):
+    """The fit is the exact program (p = 1 wedge families), the Lasso on its columns (cvxpy)
+    and its rebuilt network attains it."""
+    if name in EXACT_P1:
+        np.testing.assert_allclose(
+            fit.objective, pilanci_ergen_value(X, y, BETA, p=1, bias=EXACT_P1[name]), rtol=1e-6)
+    np.testing.assert_allclose(fit.objective, _lasso_on_columns(fit, arch, X, y), rtol=1e-6)
+    np.testing.assert_allclose(fit.network_objective(), fit.objective, rtol=1e-7)
+
+
 @pytest.mark.parametrize("name", sorted(FAMILIES))
 def test_more_dimensions_than_points(name):
     """n = 3 points in R^5: p = 2 is reduced to the data's row space (reported, Lemma 23);
@@ -150,11 +160,7 @@ def test_more_dimensions_than_points(name):
     assert (reduction is not None) == (name in P2)
     if reduction is not None:
         assert reduction.rank < 5 and "Lemma 23" in fit.summary()
-    if name in EXACT_P1:
-        np.testing.assert_allclose(
-            fit.objective, pilanci_ergen_value(X, y, BETA, p=1, bias=EXACT_P1[name]), rtol=1e-6)
-    np.testing.assert_allclose(fit.objective, _lasso_on_columns(fit, arch, X, y), rtol=1e-6)
-    np.testing.assert_allclose(fit.network_objective(), fit.objective, rtol=1e-7)
+    _assert_fit_is_the_lasso(fit, name, arch, X, y)
 
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))
@@ -173,11 +179,7 @@ def test_points_in_a_plane_of_r3(name):
         assert reduction.rank == 2 and "rank" in fit.summary()
         with pytest.raises(GaconvexError, match="rank_reduction"):
             build_dictionary(X, arch, rank_reduction=False)
-    if name in EXACT_P1:
-        np.testing.assert_allclose(
-            fit.objective, pilanci_ergen_value(X, y, BETA, p=1, bias=EXACT_P1[name]), rtol=1e-6)
-    np.testing.assert_allclose(fit.objective, _lasso_on_columns(fit, arch, X, y), rtol=1e-6)
-    np.testing.assert_allclose(fit.network_objective(), fit.objective, rtol=1e-7)
+    _assert_fit_is_the_lasso(fit, name, arch, X, y)
 
 
 # -- repeated rows -----------------------------------------------------------------------------
