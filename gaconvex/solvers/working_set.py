@@ -179,6 +179,7 @@ class _WorkingSet:
             problem.A, "remote", False) and (not structured
                                              or problem.n_features >= _POOL_MIN_STRUCTURED))
         self.pool = None  # columns of the pool passes (``run``), built at the last exact pass
+        self.peaks = bool(structured)  # anchor-ordered 1-D columns: violators at peaks of |c|
         # correlation passes so far: over all columns, restricted ones, and the columns of these
         self.passes = {"full": 0, "restricted": 0, "restricted_columns": 0}
         if getattr(problem.A, "structured_products", False) and not self.remote:
@@ -265,7 +266,8 @@ class _WorkingSet:
                     scope = candidates
                 level = beta * (1 + tol) + rounding_level(problem.n_samples, self.norms[scope],
                                                           scale)
-                new = _violators(c, level, self.in_set[scope], scope, self._batch())
+                new = _violators(c, level, self.in_set[scope], scope, self._batch(),
+                                 peaks=self.peaks)
             if not new.size and it > 1:
                 if not exact:  # the pool has run out: look at every candidate
                     pool, exhausted = None, True
@@ -368,12 +370,22 @@ def _with_beta(problem: LassoProblem, beta: float) -> LassoProblem:
                         loss=problem.datafit, sample_weight=problem.sample_weight)
 
 
-def _violators(c, level, in_set, scope, k) -> np.ndarray:
+def _violators(c, level, in_set, scope, k, peaks: bool = False) -> np.ndarray:
     """Columns to add: the k largest |c_j| > level_j outside the set, j in ``scope`` (increasing
     column indices; c, level and in_set are aligned with it).  A partial selection
     (``np.partition``), not a sort: ties (copies) at the k-th value go to the smaller index,
-    as top_violators does."""
-    violating = np.flatnonzero(~in_set & (np.abs(c) > level))
+    as top_violators does.  ``peaks``: only violators that are local maxima of |c| among
+    adjacent column indices (the 1-D libraries order a block's columns by their anchors, so
+    neighbours are near-copies and one of them per peak is enough; the others enter later if
+    they still violate), or all violators when no peak violates."""
+    out = ~in_set & (np.abs(c) > level)
+    if peaks:
+        size, adjacent = np.abs(c), np.diff(scope) == 1
+        peak = np.ones(c.size, dtype=bool)
+        peak[1:] &= ~adjacent | (size[1:] >= size[:-1])
+        peak[:-1] &= ~adjacent | (size[:-1] >= size[1:])
+        out = out & peak if (out & peak).any() else out
+    violating = np.flatnonzero(out)
     if violating.size > k:
         size = np.abs(c[violating])
         kth = np.partition(size, violating.size - k)[violating.size - k]  # k-th largest

@@ -459,3 +459,20 @@ def test_pool_passes_with_a_free_intercept_and_sample_weights(monkeypatch):
     oracle = cvxpy_lasso_value(D.to_dense(), y, problem.beta_t, weights=w,
                                intercept=D.intercept)
     assert sol.objective == pytest.approx(oracle, rel=1e-7)
+
+
+def test_violators_at_peaks_of_adjacent_columns():
+    """peaks=True keeps the violators that are local maxima of |c| among adjacent column
+    indices (a gap in the scope separates neighbours), the k largest of them; with no peak
+    violating (the peaks are held) every violator is a candidate again."""
+    from gaconvex.solvers.working_set import _violators
+
+    scope = np.array([0, 1, 2, 3, 4, 6, 7, 8])
+    c = np.array([0.5, 2.0, 3.0, 2.5, 1.5, 1.6, 0.2, -2.2])
+    level = np.ones(scope.size)
+    free = np.zeros(scope.size, dtype=bool)
+    np.testing.assert_array_equal(_violators(c, level, free, scope, 10, peaks=True), [2, 6, 8])
+    np.testing.assert_array_equal(_violators(c, level, free, scope, 2, peaks=True), [2, 8])
+    np.testing.assert_array_equal(_violators(c, level, free, scope, 10), [1, 2, 3, 4, 6, 8])
+    held = np.isin(scope, [2, 6, 8])
+    np.testing.assert_array_equal(_violators(c, level, held, scope, 10, peaks=True), [1, 3, 4])
