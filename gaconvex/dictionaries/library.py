@@ -280,6 +280,12 @@ class Dictionary:
         """True when A^T r costs O(N + P K) (piecewise-linear columns from prefix sums)."""
         return isinstance(self.store, StructuredColumns)
 
+    @property
+    def anchor_ordered(self) -> bool:
+        """True for the structured 1-D libraries, also when their shards live on a cluster: a
+        block's columns follow the sorted anchors, so adjacent columns are near-copies."""
+        return isinstance(getattr(self.store, "local", self.store), StructuredColumns)
+
     def matvec(self, z) -> np.ndarray:
         """A z (length N)."""
         return self.store.matvec(z)

@@ -118,6 +118,10 @@ class ScaledOperator:
     def structured_products(self) -> bool:
         return bool(getattr(self.operator, "structured_products", False))
 
+    @property
+    def anchor_ordered(self) -> bool:
+        return bool(getattr(self.operator, "anchor_ordered", False))
+
     def top_violators(self, r, k: int, beta: float | None = None):
         """The operator's top_violators of c A (|c A_j^T r| > beta iff |A_j^T r| > beta / c)."""
         from types import SimpleNamespace

@@ -179,7 +179,8 @@ class _WorkingSet:
             problem.A, "remote", False) and (not structured
                                              or problem.n_features >= _POOL_MIN_STRUCTURED))
         self.pool = None  # columns of the pool passes (``run``), built at the last exact pass
-        self.peaks = bool(structured)  # anchor-ordered 1-D columns: violators at peaks of |c|
+        # anchor-ordered 1-D columns (local or on a cluster): violators at peaks of |c|
+        self.peaks = bool(getattr(problem.A, "anchor_ordered", False))
         # correlation passes so far: over all columns, restricted ones, and the columns of these
         self.passes = {"full": 0, "restricted": 0, "restricted_columns": 0}
         if getattr(problem.A, "structured_products", False) and not self.remote:
