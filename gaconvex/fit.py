@@ -275,16 +275,6 @@ class VectorConvexFit(ConvexFit):
                 f"{sol.solve_time:.3g} s")
 
 
-def default_storage(architecture, backend: str = "numba") -> str:
-    """The storage ``storage="auto"`` picks: "structured" for a 1-D library on the numba
-    backend (products from the piecewise-linear forms, 002 Sec. 3), else "dense"."""
-    from .symbolic import is_reflection_planes, is_wedge, is_wedge_three_layer
-
-    one_d = architecture.dim == 1 and not (is_wedge(architecture) or is_reflection_planes(
-        architecture) or is_wedge_three_layer(architecture))
-    return "structured" if one_d and backend == "numba" else "dense"
-
-
 def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_weight=None,
                solver: str = "auto", max_columns: int | None = None, seed=None,
                storage: str = "auto", backend: str = "numba", device=None,
@@ -320,7 +310,7 @@ def convex_fit(X, y, architecture, beta, *, loss=None, tau: float = 0.5, sample_
     constant the objective adds back; other losses: equal input-target pairs), so
     :attr:`ConvexFit.objective` is the objective on the user's points.
     """
-    from .dictionaries import DEFAULT_MEMORY_LIMIT, build_dictionary
+    from .dictionaries import DEFAULT_MEMORY_LIMIT, build_dictionary, default_storage
     from .solvers import GroupLassoProblem, LassoProblem, solve
     from .solvers.datafits import make_datafit
     from .symbolic import Architecture

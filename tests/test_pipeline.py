@@ -325,3 +325,24 @@ def test_summary_features_and_plot(tmp_path):
         from gaconvex.networks import training_objective
 
         training_objective(fit.network, x, y[:5], 0.05)
+
+
+@pytest.mark.parametrize("arch, backend, storage", [
+    (gs.architecture("abs", 3), "numba", "structured"),
+    (gs.architecture("relu", 2), "torch", "dense"),
+    (gs.architecture("relu", 2, dim=2), "numba", "dense"),
+    (gs.architecture("abs", 3, dim=2), "numba", "dense")], ids=str)
+def test_auto_storage_is_structured_for_the_1d_libraries_only(arch, backend, storage):
+    """storage='auto' (the default): matrix-free structured products for the 1-D libraries on
+    the numba backend, dense for the d-D families and the torch backend; the fit is the one
+    of the explicit storage."""
+    from gaconvex.dictionaries import default_storage
+
+    assert default_storage(arch, backend) == storage
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((9, arch.dim)) if arch.dim > 1 else np.sort(rng.standard_normal(9))
+    y = rng.standard_normal(9)
+    auto = convex_fit(X, y, arch, 0.05, backend=backend)
+    explicit = convex_fit(X, y, arch, 0.05, backend=backend, storage=storage)
+    assert auto.dictionary.store.__class__ is explicit.dictionary.store.__class__
+    assert auto.objective == pytest.approx(explicit.objective, rel=1e-12)

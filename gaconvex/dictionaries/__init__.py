@@ -29,7 +29,7 @@ __all__ = ["Block", "ColumnInfo", "DeduplicationReport", "Dictionary", "GridBloc
            "WEDGE_STORAGES", "WedgeBlock", "WedgeReport", "wedge_library", "chamber_diameter",
            "local_chamber_diameter", "ReflectionPlaneBlock", "ReflectionPlaneReport",
            "reflection_plane_library", "ThreeLayerWedgeBlock", "ThreeLayerWedgeReport",
-           "three_layer_wedge_library"]
+           "three_layer_wedge_library", "default_storage"]
 
 
 def build_dictionary(X, architecture, **options) -> Dictionary:
@@ -37,16 +37,29 @@ def build_dictionary(X, architecture, **options) -> Dictionary:
     family (wedge networks of 001, any d: :func:`wedge_library`; deep narrow abs of 000:
     :func:`reflection_plane_library`) or of its input dimension
     (1-D: :func:`library_1d`); ``options`` go to the builder."""
+    return _builder(architecture)(X, architecture, **options)
+
+
+def default_storage(architecture, backend: str = "numba") -> str:
+    """The storage ``convex_fit(..., storage="auto")`` picks: "structured" for the 1-D
+    libraries (:func:`library_1d`) on the numba backend (products from the columns'
+    piecewise-linear forms: no matrix, no deduplication pass), else "dense"."""
+    one_d = _builder(architecture) is library_1d
+    return "structured" if one_d and backend == "numba" else "dense"
+
+
+def _builder(architecture):
+    """The dictionary builder of ``architecture`` (the dispatch of :func:`build_dictionary`)."""
     from gaconvex._validation import GaconvexError
     from gaconvex.symbolic import is_reflection_planes, is_wedge, is_wedge_three_layer
 
     if is_wedge(architecture):
-        return wedge_library(X, architecture, **options)
+        return wedge_library
     if is_wedge_three_layer(architecture):  # 3-layer ReLU on R^d (001 Thms 12, 13)
-        return three_layer_wedge_library(X, architecture, **options)
+        return three_layer_wedge_library
     if is_reflection_planes(architecture):  # deep narrow abs on R^d (000), also for d = 1
-        return reflection_plane_library(X, architecture, **options)
+        return reflection_plane_library
     if architecture.dim == 1:
-        return library_1d(X, architecture, **options)
+        return library_1d
     raise GaconvexError(f"no dictionary builder for {architecture} (input dimension "
                         f"{architecture.dim}) yet; the 1-D libraries need dim=1.")
