@@ -39,6 +39,12 @@ def _triangular(R: np.ndarray, t: int, b: np.ndarray, transpose: bool = False) -
     return x
 
 
+def _probes(n: int) -> np.ndarray:
+    """Two fixed random unit vectors of length n (the copy hashes of ``add_columns``)."""
+    probe = np.random.default_rng(0).standard_normal((2, n))
+    return probe / np.maximum(np.linalg.norm(probe, axis=1), np.finfo(float).tiny)[:, None]
+
+
 def rounding_level(n: int, column_norms, scale: float):
     """64 sqrt(N) eps ||A_j|| scale: how well a correlation A_j^T r with ||r|| ~ scale is known."""
     return 64 * np.sqrt(n) * np.finfo(float).eps * np.asarray(column_norms) * scale
@@ -68,8 +74,7 @@ class ActiveSetLasso:
         self.steps = 0
         self.rank = b.size if rank is None else rank  # dimension of the column space
         self.precise = False  # residuals in extended precision (switched on when needed)
-        probe = np.random.default_rng(0).standard_normal((2, b.size))
-        self._probe = probe / np.maximum(np.linalg.norm(probe, axis=1), np.finfo(float).tiny)[:, None]
+        self._probe = _probes(b.size)
         self._hash = np.zeros((2, 0))  # |probe_k^T M_j| / ||M_j||: candidates for copies
         self.correlate = None  # optional rho -> M^T rho (see _correlations)
 
@@ -168,6 +173,22 @@ class ActiveSetLasso:
                 break
             copy = updated
         return copy
+
+    def replace_rows(self, b: np.ndarray, M: np.ndarray, Q: np.ndarray,
+                     rank: int | None = None) -> None:
+        """Carry the state over to other coordinates of the same problem: ``b``, the held
+        columns ``M`` and the orthonormal factor ``Q`` of M_T in the new rows (an isometry of
+        the column space, e.g. :class:`gaconvex.solvers.knot_basis.KnotBasis`: R, T, the signs,
+        z_T and the column norms stay; the copy hashes are recomputed)."""
+        self.b = b
+        self._store = np.empty((b.size, self._store.shape[1]), order="F")
+        self._store[:, :self.s] = M
+        Q_buffer = np.empty((b.size, self._Q.shape[1]), order="F")
+        Q_buffer[:, :len(self.T)] = Q
+        self._Q = Q_buffer
+        self._probe = _probes(b.size)
+        self._hash = np.abs(self._probe @ M) / np.maximum(self._norms, np.finfo(float).tiny)
+        self.rank = b.size if rank is None else rank
 
     def keep_columns(self, keep: np.ndarray) -> None:
         """Forget the held columns outside the boolean mask ``keep`` (which must cover the

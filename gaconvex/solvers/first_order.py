@@ -283,9 +283,7 @@ def _finish_squared(problem, z0, tol, max_iter, deadline, report):
         state = _WorkingSet(problem, screening=True, initial_size=50)
         seeds = _seeds(z0, problem.n_samples)
         if seeds.size:
-            state.in_set[seeds] = True
-            kept = state.inner.add_columns(state.transform.columns(problem, seeds))
-            state.members.extend(seeds[kept].tolist())
+            kept = state._add(seeds)
             for local, j in enumerate(seeds[kept]):
                 state.inner._insert(local, float(np.sign(z0[j])))  # warm active set
             state.inner.solve(problem.beta_t)

@@ -84,6 +84,12 @@ _POOL_MIN_COLUMNS = 100_000
 _POOL_MIN_STRUCTURED = 2_000_000
 #: Exact passes over the candidates are restricted passes once they are below this fraction.
 _RESTRICTED_BELOW = 0.5
+#: The inner problem of a 1-D dictionary runs on its knot basis (``knot_basis``) from this many
+#: rows, while the basis needs at most this fraction of them and represents every column to
+#: this relative distance.
+_KNOTS_MIN_ROWS = 20_000
+_KNOTS_MAX_FRACTION = 0.25
+_KNOTS_RTOL = 1e-11
 
 
 def progress_report(verbose: bool, title: str = "working-set Lasso",
@@ -161,8 +167,13 @@ class _WorkingSet:
         self.problem = problem
         self.remote = top_violators and bool(getattr(problem.A, "remote", False))
         self.transform = _Transform.of(problem)
-        self.inner = ActiveSetLasso(self.transform.target,
-                                    rank=problem.n_samples - self.transform.QB.shape[1])
+        self.knots = _knot_basis(problem, self.transform)  # the inner rows, None: all N
+        target, self.b_perp = self.transform.target, None
+        if self.knots is not None:
+            self.free_knots = self.knots.nodes.copy()  # the ends and the kinks of U: kept
+            target = self.knots.compress(self.transform.target)
+            self.b_perp = self.transform.target - self.knots.expand(target)
+        self.inner = ActiveSetLasso(target, rank=self._rank())
         self.in_set = np.zeros(problem.n_features, dtype=bool)
         self.members: list[int] = []
         self.screening = screening
@@ -186,20 +197,84 @@ class _WorkingSet:
         if getattr(problem.A, "structured_products", False) and not self.remote:
             self.inner.correlate = self._structured_correlations
 
+    def _rank(self) -> int:
+        """Dimension of the inner column space: the rows (N, or the knots' r) less the free
+        columns projected out."""
+        rows = self.problem.n_samples if self.knots is None else self.knots.r
+        return rows - self.transform.QB.shape[1]
+
+    def _full(self, rho: np.ndarray) -> np.ndarray:
+        """The residual on all N rows of an inner residual: K rho' - b_perp when the inner
+        problem runs on the knot basis (``knot_basis``), else rho itself."""
+        return rho if self.knots is None else self.knots.expand(rho) - self.b_perp
+
+    def _add(self, new: np.ndarray) -> np.ndarray:
+        """Mark the columns ``new`` as in the set and hand them to the inner solver (in the
+        knot basis, grown by their kinks, while that is exact and saves rows); the members
+        gain the columns it kept (not copies, not zero), whose mask is returned."""
+        problem, transform = self.problem, self.transform
+        self.in_set[new] = True  # copies are marked too: they never need to enter
+        raw = problem.A.columns(new)
+        columns = transform.project(transform.root[:, None] * raw)
+        if self.knots is not None:
+            columns = self._compressed(raw, columns)
+        kept = self.inner.add_columns(columns)
+        self.members.extend(new[kept].tolist())
+        return kept
+
+    def _compressed(self, raw: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """``columns`` in the knot basis refined by the kinks of ``raw``; the full columns (and
+        the inner problem back on all rows) when the basis would need more than
+        ``_KNOTS_MAX_FRACTION`` of the rows or misses a column by more than ``_KNOTS_RTOL``."""
+        grown = self.knots.refined(raw)
+        if grown.r > _KNOTS_MAX_FRACTION * self.problem.n_samples:
+            self._decompress()
+            return columns
+        if grown is not self.knots:
+            old, self.knots = self.knots, grown
+            target = grown.compress(self.transform.target)
+            self.b_perp = self.transform.target - grown.expand(target)
+            self.inner.replace_rows(target, grown.rebase(old, self.inner.M),
+                                    grown.rebase(old, self.inner.Q), rank=self._rank())
+        compressed = self.knots.compress(columns)
+        if self.knots.residual(columns, compressed).max(initial=0.0) > _KNOTS_RTOL:
+            self._decompress()
+            return columns
+        return compressed
+
+    def _decompress(self) -> None:
+        """Move the inner problem back to all N rows: the members' columns evaluated anew,
+        Q = K Q', the target itself."""
+        members = np.asarray(self.members, dtype=np.intp)
+        M = self.transform.columns(self.problem, members) if members.size else \
+            np.empty((self.problem.n_samples, 0))
+        Q = self.knots.expand(self.inner.Q)
+        self.knots = self.b_perp = None
+        self.inner.replace_rows(self.transform.target, M, Q, rank=self._rank())
+
+    def _precise(self) -> None:
+        """Residuals in extended precision from now on (near interpolation, a small beta): on
+        all rows, since the compressed target K^T b is only known to eps ||b||."""
+        if self.knots is not None:
+            self._decompress()
+        self.inner.precise = True
+
     def _structured_correlations(self, rho: np.ndarray) -> np.ndarray:
-        """M^T rho = A_members^T (W^1/2 rho) for rho in range(I - Pi), by the cheapest of: the
-        dense N x s product, a structured pass over the members only (O(N + s K), describing
-        each member anew: ~100 flops a column), or one over the whole library (O(N + P K),
-        002's piecewise-linear features, K breakpoints a column)."""
+        """M^T rho = A_members^T (W^1/2 rho_full) for an inner residual rho (rho_full in
+        range(I - Pi), ``_full``), by the cheapest of: the dense rows x s product, a structured
+        pass over the members only (O(N + s K), describing each member anew: ~100 flops a
+        column), or one over the whole library (O(N + P K), 002's piecewise-linear features, K
+        breakpoints a column)."""
         members = np.asarray(self.members, dtype=np.intp)
         n, P, s = self.problem.n_samples, self.problem.n_features, members.size
-        cost = {"dense": n * s, "members": 128 * s + 8 * n, "library": 8 * P + 8 * n}
+        cost = {"dense": rho.size * s, "members": 128 * s + 8 * n, "library": 8 * P + 8 * n}
         way = min(cost, key=cost.get)
         if way == "dense":
             return self.inner.M.T @ rho
+        lam = self.transform.root * self._full(rho)
         if way == "members":
-            return self.problem.A.rmatvec_columns(self.transform.root * rho, members)
-        return self.problem.A.rmatvec(self.transform.root * rho)[members]
+            return self.problem.A.rmatvec_columns(lam, members)
+        return self.problem.A.rmatvec(lam)[members]
 
     def run(self, beta: float, tol: float, max_iter: int, deadline: float | None, report,
             certify: bool = True):
@@ -232,10 +307,11 @@ class _WorkingSet:
         exhausted = False  # whether a pool has run out at this beta
         remote = self.remote
         for it in range(1, max_iter + 1):
-            rho = inner.residual()
+            inner_rho = inner.residual()
+            rho = self._full(inner_rho)  # on all rows
             lam = self.transform.root * rho  # W (y_hat - y) on the original rows
             scale = EXTENDED * self.b_norm + float(np.linalg.norm(rho))
-            held = inner.M.T @ rho  # = A_j^T lam for the held columns (members' order)
+            held = inner.M.T @ inner_rho  # = A_j^T lam for the held columns (members' order)
             exact = pool is None
             scope = candidates if exact else pool
             if remote:  # the workers reduce: only the top violators and max |c| travel
@@ -246,7 +322,8 @@ class _WorkingSet:
                 max_ratio = float(np.max(np.abs(c), initial=0.0)) / beta
                 if exact and self.restricted:  # the pool of the next pool passes
                     self.pool = pool = self._pool(c, candidates)
-            gap_rel, gap = _gap(problem, inner, rho, beta, max_ratio) if exact else (np.nan,) * 2
+            gap_rel, gap = (_gap(problem, inner.zT, self.transform.target, rho, beta, max_ratio)
+                            if exact else (np.nan,) * 2)
             report(it, len(self.members), len(inner.T), max_ratio, gap_rel)
             if gap_rel <= tol:
                 return "optimal", it
@@ -274,23 +351,21 @@ class _WorkingSet:
                     pool, exhausted = None, True
                     continue
                 if not inner.precise:  # optimal to the working precision; a small beta:
-                    inner.precise = True  # redo in extended precision
+                    self._precise()  # redo in extended precision
                     inner.solve(beta)
                     continue
                 self.precision_limited = True
                 return "optimal", it
             self._prune(held, beta)
             if new.size:
-                self.in_set[new] = True  # copies are marked too: they never need to enter
-                kept = inner.add_columns(self.transform.columns(problem, new))
-                self.members.extend(new[kept].tolist())
+                self._add(new)
             if inner.solve(beta) <= 1 and it > 1:  # no new column entered: the largest
                 # violations outside are below the inner method's rounding level
                 if not exact:  # (of the pool: look at every candidate)
                     pool, exhausted = None, True
                     continue
                 if not inner.precise:  # look again with residuals in extended precision
-                    inner.precise = True
+                    self._precise()
                     inner.solve(beta)
                     continue
                 self.precision_limited = True
@@ -343,6 +418,23 @@ class _WorkingSet:
         inner.keep_columns(keep)
         self.in_set[members[~keep]] = False
         self.members = members[keep].tolist()
+        if self.knots is not None:
+            self._shrink()
+
+    def _shrink(self) -> None:
+        """Drop the knots that no held column bends at any more (those of pruned columns) when
+        that saves at least a quarter of the rows: the inner problem moves to the smaller
+        basis (K_small^T K, exact on the held columns and Q)."""
+        knots, inner = self.knots, self.inner
+        needed = knots.needed(inner.M) | self.free_knots
+        if needed.sum() > 0.75 * knots.r:
+            return
+        small, M = knots.restricted(needed, inner.M)
+        Q = small.compress(knots.expand(inner.Q))
+        self.knots = small
+        target = small.compress(self.transform.target)
+        self.b_perp = self.transform.target - small.expand(target)
+        inner.replace_rows(target, M, Q, rank=self._rank())
 
     def solution(self, beta, status, start, iterations) -> LassoSolution:
         problem = _with_beta(self.problem, beta)
@@ -360,7 +452,28 @@ class _WorkingSet:
                              info={"iterations": iterations, "working_set": len(self.members),
                                    "active_set_steps": self.inner.steps,
                                    "precision_limited": self.precision_limited,
-                                   "passes": dict(self.passes)})
+                                   "passes": dict(self.passes),
+                                   "inner_rows": int(self.inner.b.size)})
+
+
+def _knot_basis(problem: LassoProblem, transform: _Transform):
+    """The knot basis (nodes: the ends and the kinks of the free columns U) for a dictionary
+    of 1-D points whose columns are local (not on a cluster), when it holds the free columns
+    exactly; None otherwise (the inner problem keeps all N rows)."""
+    from .knot_basis import KnotBasis
+
+    A = problem.A
+    X = getattr(getattr(A, "operator", A), "X", None)
+    if (X is None or np.ndim(X) != 2 or X.shape != (problem.n_samples, 1)
+            or getattr(A, "remote", False) or problem.n_samples < _KNOTS_MIN_ROWS):
+        return None
+    basis = KnotBasis(X[:, 0], problem.weights).refined(problem.U)
+    if basis.r > _KNOTS_MAX_FRACTION * problem.n_samples:
+        return None
+    QB = transform.QB
+    if QB.shape[1] and basis.residual(QB, basis.compress(QB)).max() > _KNOTS_RTOL:
+        return None
+    return basis
 
 
 def _with_beta(problem: LassoProblem, beta: float) -> LassoProblem:
@@ -395,14 +508,15 @@ def _violators(c, level, in_set, scope, k, peaks: bool = False) -> np.ndarray:
     return np.sort(scope[violating]).astype(np.intp)
 
 
-def _gap(problem, inner, rho, beta, max_ratio):
+def _gap(problem, zT, b, rho, beta, max_ratio):
     """Relative duality gap of the rescaled dual point, in the transformed space where the
     problem is min 1/2 ||M z - b||^2 + beta ||z||_1 with dual max -1/2 ||u||^2 + u^T b,
-    ||M^T u||_inf <= beta, at u = -s rho, s = min(1, 1 / max_ratio)."""
-    primal = 0.5 * float(rho @ rho) + beta * float(np.abs(inner.zT).sum())
+    ||M^T u||_inf <= beta, at u = -s rho, s = min(1, 1 / max_ratio) (rho = M z - b on all N
+    rows, b the full target)."""
+    primal = 0.5 * float(rho @ rho) + beta * float(np.abs(zT).sum())
     theta = -rho / max(max_ratio, 1.0)
-    dual = -0.5 * float(theta @ theta) + float(theta @ inner.b)
-    floor = problem.n_samples * np.finfo(float).eps * 0.5 * float(inner.b @ inner.b)
+    dual = -0.5 * float(theta @ theta) + float(theta @ b)
+    floor = problem.n_samples * np.finfo(float).eps * 0.5 * float(b @ b)
     gap = primal - dual
     return gap / max(primal, floor, np.finfo(float).tiny), gap
 

@@ -1,0 +1,141 @@
+"""The knot basis of 1-D Lasso problems (gaconvex.solvers.knot_basis) and the working-set solver
+running its inner problem on it: identities of the basis against dense linear algebra, and the
+compressed solve against cvxpy + Clarabel (the features of 002 are piecewise linear in x)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gaconvex.symbolic as gs
+from gaconvex.dictionaries import library_1d
+from gaconvex.solvers import LassoProblem, solve
+from gaconvex.solvers import working_set
+from gaconvex.solvers.knot_basis import KnotBasis
+from lasso_oracles import cvxpy_lasso_value
+
+
+def _points(seed, n, decimals=1):
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.standard_normal(n), decimals)  # ties
+    return x, rng.uniform(0.3, 3.0, n)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(4, 60), k=st.integers(1, 6))
+def test_basis_is_orthonormal_and_holds_ramps_and_jumps_exactly(seed, n, k):
+    x, w = _points(seed, n)
+    rng = np.random.default_rng(seed + 1)
+    anchors = rng.choice(x, k)
+    F = np.hstack([np.maximum(x[:, None] - anchors, 0), (x[:, None] > anchors).astype(float),
+                   np.abs(x[:, None] - anchors)])
+    basis = KnotBasis(x, w).refined(F)
+    K = basis.expand(np.eye(basis.r))
+    assert np.allclose(K.T @ K, np.eye(basis.r), atol=1e-12)
+    V = np.sqrt(w)[:, None] * F
+    assert basis.residual(V, basis.compress(V)).max() <= 1e-12
+    # the nodes are the ends and the kinks (a jump between two points: both of them)
+    distinct = np.unique(x)
+    assert basis.r <= min(distinct.size, 2 + 2 * k)
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(5, 50))
+def test_rebase_is_the_isometry_between_nested_bases(seed, n):
+    x, w = _points(seed, n)
+    rng = np.random.default_rng(seed)
+    F = np.maximum(x[:, None] - rng.choice(x, 4), 0)
+    V = np.sqrt(w)[:, None] * F
+    old = KnotBasis(x, w).refined(F[:, :2])
+    new = old.refined(F)
+    C = old.compress(V[:, :2])
+    assert np.allclose(new.rebase(old, C), new.compress(V[:, :2]), atol=1e-12)
+    assert np.allclose(new.expand(new.rebase(old, C)), old.expand(C), atol=1e-12)
+    # and back to the smaller basis on the nodes the columns still need
+    small, D = new.restricted(new.needed(new.compress(V[:, :2])), new.compress(V[:, :2]))
+    assert small.r <= old.r and np.allclose(small.expand(D), V[:, :2], atol=1e-12)
+
+
+def test_a_smooth_column_bends_everywhere():
+    x = np.linspace(0, 1, 30)
+    basis = KnotBasis(x, np.ones(30)).refined(np.sin(3 * x)[:, None])
+    assert basis.r == 30
+
+
+@pytest.fixture
+def knots_on(monkeypatch):
+    """The compressed inner problem from the first row (its default starts at 20,000 rows)."""
+    monkeypatch.setattr(working_set, "_KNOTS_MIN_ROWS", 1)
+    monkeypatch.setattr(working_set, "_KNOTS_MAX_FRACTION", 1.0)
+
+
+ARCHITECTURES = [gs.architecture("relu", 2), gs.architecture("sign", 2),
+                 gs.architecture("relu", 2, skip=True), gs.architecture("abs", 3),
+                 gs.architecture("relu", 3)]
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES, ids=str)
+def test_compressed_solve_has_the_cvxpy_optimum_with_ties_and_weights(arch, knots_on):
+    rng = np.random.default_rng(7)
+    x = np.round(rng.uniform(-2, 2, 40), 1)  # tied rows
+    y = np.sin(2 * x) + 0.1 * rng.standard_normal(x.size)
+    w = rng.uniform(0.5, 2.0, x.size)
+    D = library_1d(np.unique(x), arch).rows(np.searchsorted(np.unique(x), x))
+    problem = LassoProblem.from_dictionary(D, y, 2e-2, sample_weight=w)
+    sol = solve(problem, "working_set")
+    assert sol.certificate.ok(1e-9), sol.certificate.summary()
+    assert sol.info["inner_rows"] < x.size  # the inner problem ran on the knots
+    U = D.unpenalized if D.unpenalized.shape[1] else None
+    oracle = cvxpy_lasso_value(D.to_dense(), y, problem.beta_t, weights=w, intercept=D.intercept,
+                               U=U)
+    assert sol.objective == pytest.approx(oracle, rel=1e-7)
+
+
+def test_compressed_path_matches_the_full_rows_path(knots_on):
+    x = np.linspace(-2, 2, 60)
+    y = np.abs(x) - np.maximum(x - 0.5, 0) + 0.05 * np.cos(7 * x)
+    D = library_1d(x, gs.architecture("relu", 2))
+    problem = LassoProblem.from_dictionary(D, y, 1e-3)
+    compressed = working_set.lasso_path(problem, n_betas=8)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(working_set, "_KNOTS_MIN_ROWS", 10 ** 9)
+        full = working_set.lasso_path(problem, n_betas=8)
+    assert [s.objective for s in compressed] == pytest.approx([s.objective for s in full],
+                                                              rel=1e-9)
+    assert {s.info["inner_rows"] for s in full} == {x.size}
+    assert min(s.info["inner_rows"] for s in compressed) < x.size
+
+
+def test_columns_the_basis_cannot_hold_fall_back_to_all_rows(monkeypatch):
+    """A dictionary of 1-D points whose columns are smooth: every point is a kink, the basis
+    would need all rows, so the inner problem keeps them (and the optimum is cvxpy's)."""
+    monkeypatch.setattr(working_set, "_KNOTS_MIN_ROWS", 1)
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.uniform(-1, 1, 25))
+    D = library_1d(x, gs.architecture("relu", 2))
+    A = np.hstack([np.sin(np.outer(x, np.arange(1, 6))), D.to_dense()])
+
+    class Smooth:  # a dense operator that knows its 1-D points
+        X, shape = x[:, None], A.shape
+
+        def matvec(self, z):
+            return A @ z
+
+        def rmatvec(self, r):
+            return A.T @ r
+
+        def columns(self, idx):
+            return A[:, idx]
+
+        def column_norms(self):
+            return np.linalg.norm(A, axis=0)
+
+        def to_dense(self):
+            return A
+
+    y = np.cos(3 * x)
+    problem = LassoProblem(Smooth(), y, 1e-2)
+    sol = solve(problem, "working_set")
+    assert sol.info["inner_rows"] == x.size
+    assert sol.objective == pytest.approx(cvxpy_lasso_value(A, y, 1e-2), rel=1e-7)
