@@ -326,6 +326,18 @@ class Dictionary:
         """The columns ``idx`` as a numpy (N, len(idx)) array."""
         return self.store.columns(idx)
 
+    def columns_at(self, idx, rows) -> np.ndarray:
+        """The columns ``idx`` on the rows ``rows`` only, (len(rows), len(idx)), evaluated
+        there (not on all N points)."""
+        return self.rows(rows).columns(idx)
+
+    @property
+    def breakpoints(self):
+        """``breakpoints(idx)``: the knots of the columns ``idx`` and whether each is a jump
+        (:meth:`StructuredColumns.breakpoints`); None unless the columns are structured 1-D
+        columns held here."""
+        return getattr(self.store, "breakpoints", None)
+
     def column(self, j: int) -> np.ndarray:
         return self.columns([j])[:, 0]
 

@@ -342,6 +342,27 @@ class StructuredColumns:
         out[order] = sub.rmatvec(r)
         return out
 
+    def breakpoints(self, idx) -> tuple[np.ndarray, np.ndarray]:
+        """The knots of the columns ``idx`` (all of them, flattened) and for each whether the
+        column is discontinuous there (its value or a one-sided limit differs): where the
+        columns may leave a line, from their piecewise-linear forms (no evaluation)."""
+        idx = np.asarray(idx, dtype=np.intp)
+        sub = StructuredColumns(self.X, self._kernel_store.take(idx).blocks, self.backend,
+                                self.device, points=self._points)
+        found = []
+
+        def collect(group, positions, arrays):
+            counts, knots, values, left, right = arrays[:5]
+            real = np.arange(knots.shape[1]) < counts[:, None]
+            jump = (left != right) | (values != left)
+            found.append((knots[real].copy(), jump[real].copy()))
+
+        for block, _, _ in sub._parts():
+            sub._sweep(block, collect)
+        if not found:
+            return np.zeros(0), np.zeros(0, dtype=bool)
+        return (np.concatenate([k for k, _ in found]), np.concatenate([j for _, j in found]))
+
     def matvec(self, z) -> np.ndarray:
         """A z from the nonzero z only: events at the knots, summed by cumulative sums."""
         z = _vector(z, self.shape[1], "z")

@@ -15,7 +15,7 @@ import numpy as np
 from .._validation import GaconvexError
 from ._compensated import compensated_residual
 
-__all__ = ["ActiveSetLasso", "rounding_level", "EXTENDED"]
+__all__ = ["ActiveSetLasso", "rounding_level", "EXTENDED", "probes"]
 
 
 #: Relative precision of the residual sums in ``precise`` mode: the residual's error is below
@@ -39,8 +39,9 @@ def _triangular(R: np.ndarray, t: int, b: np.ndarray, transpose: bool = False) -
     return x
 
 
-def _probes(n: int) -> np.ndarray:
-    """Two fixed random unit vectors of length n (the copy hashes of ``add_columns``)."""
+def probes(n: int) -> np.ndarray:
+    """Two fixed random unit vectors of length n (the copy hashes of ``add_columns``; in
+    compressed coordinates, their compression, ``replace_rows``)."""
     probe = np.random.default_rng(0).standard_normal((2, n))
     return probe / np.maximum(np.linalg.norm(probe, axis=1), np.finfo(float).tiny)[:, None]
 
@@ -60,7 +61,8 @@ class ActiveSetLasso:
     column within this relative distance of span(M_T) is dependent (it enters by a pivot).
     """
 
-    def __init__(self, b: np.ndarray, rcond: float = 1e-14, rank: int | None = None):
+    def __init__(self, b: np.ndarray, rcond: float = 1e-14, rank: int | None = None,
+                 probe: np.ndarray | None = None):
         self.b = b
         self._store = np.empty((b.size, 0), order="F")  # columns 0..s-1 are M (grows x2)
         self.s = 0
@@ -74,7 +76,7 @@ class ActiveSetLasso:
         self.steps = 0
         self.rank = b.size if rank is None else rank  # dimension of the column space
         self.precise = False  # residuals in extended precision (switched on when needed)
-        self._probe = _probes(b.size)
+        self._probe = probes(b.size) if probe is None else probe
         self._hash = np.zeros((2, 0))  # |probe_k^T M_j| / ||M_j||: candidates for copies
         self.correlate = None  # optional rho -> M^T rho (see _correlations)
 
@@ -175,19 +177,30 @@ class ActiveSetLasso:
         return copy
 
     def replace_rows(self, b: np.ndarray, M: np.ndarray, Q: np.ndarray,
-                     rank: int | None = None) -> None:
+                     rank: int | None = None, probe: np.ndarray | None = None) -> None:
         """Carry the state over to other coordinates of the same problem: ``b``, the held
         columns ``M`` and the orthonormal factor ``Q`` of M_T in the new rows (an isometry of
         the column space, e.g. :class:`gaconvex.solvers.knot_basis.KnotBasis`: R, T, the signs,
-        z_T and the column norms stay; the copy hashes are recomputed)."""
+        z_T and the column norms stay; the copy hashes are recomputed).  ``M`` may be a whole
+        Fortran-ordered buffer of at least the store's capacity (its first s columns the held
+        ones): it becomes the store without a copy.  ``probe``: the copy-hash probes in the
+        new coordinates (K^T p for the old probes p when the old coordinates are K of the
+        new: the hashes p^T m = (K^T p)^T m' stay valid and are not recomputed)."""
         self.b = b
-        self._store = np.empty((b.size, self._store.shape[1]), order="F")
-        self._store[:, :self.s] = M
+        if M.flags.f_contiguous and M.shape[1] >= self._store.shape[1]:
+            self._store = M
+        else:
+            self._store = np.empty((b.size, self._store.shape[1]), order="F")
+            self._store[:, :self.s] = M
         Q_buffer = np.empty((b.size, self._Q.shape[1]), order="F")
         Q_buffer[:, :len(self.T)] = Q
         self._Q = Q_buffer
-        self._probe = _probes(b.size)
-        self._hash = np.abs(self._probe @ M) / np.maximum(self._norms, np.finfo(float).tiny)
+        if probe is None:
+            self._probe = probes(b.size)
+            self._hash = np.abs(self._probe @ self.M) / np.maximum(self._norms,
+                                                                  np.finfo(float).tiny)
+        else:
+            self._probe = probe
         self.rank = b.size if rank is None else rank
 
     def keep_columns(self, keep: np.ndarray) -> None:

@@ -18,7 +18,8 @@ compressed column exactly (``residual``).
 When S grows to S+ (new columns bring new kinks), coordinates move by
 T = L+^T E L^-T (E: the old hats interpolated at the new nodes), and K = K+ T, so T is an
 isometry: the active-set factors Q' <- T Q' and R stay valid.  Every product here is
-O(N k) or O(r k) for k columns (sparse H, banded L).
+O(N k) or O(r k) for k columns (H has two entries a row, L is bidiagonal), each a compiled
+pass (numba, ``cache=True``).
 """
 from __future__ import annotations
 
@@ -72,49 +73,53 @@ class KnotBasis:
         return seg, (self.values[at] - left) / (right - left)
 
     def _factor(self) -> None:
-        """H (sparse, 2 entries a row), G = H^T W H (tridiagonal) and its banded Cholesky L."""
+        """Per row its segment and weight (the two entries of its row of H), the tridiagonal
+        G = H^T W H and its banded Cholesky factor L (``L[0]`` the diagonal, ``L[1, j]`` the
+        entry (j + 1, j))."""
         import scipy.linalg
-        import scipy.sparse
 
         seg, t = self._locate(self.inverse)
-        n, r, w = self.n_rows, self.r, self.weights
-        rows = np.arange(n)
-        if r == 1:
-            self.H = scipy.sparse.csr_array((np.ones(n), (rows, np.zeros(n, dtype=np.intp))),
-                                            shape=(n, 1))
-            band = np.array([[w.sum()], [0.0]])
-        else:
-            self.H = scipy.sparse.csr_array(
-                (np.concatenate([1 - t, t]), (np.tile(rows, 2), np.concatenate([seg, seg + 1]))),
-                shape=(n, r))
-            diag = (np.bincount(seg, w * (1 - t) ** 2, minlength=r)
-                    + np.bincount(seg + 1, w * t ** 2, minlength=r))
-            off = np.bincount(seg, w * t * (1 - t), minlength=r)
-            band = np.vstack([diag, off])
-        self.L = scipy.linalg.cholesky_banded(band, lower=True)
-        self.HT = self.H.T.tocsr()
-        self.root = np.sqrt(w)
+        r, w = self.r, self.weights
+        self.seg, self.t, self.root = seg, t, np.sqrt(w)
+        self.seg1 = np.minimum(seg + 1, r - 1)  # (r = 1: t = 0, the one node)
+        diag = np.bincount(seg, w * (1 - t) ** 2, minlength=r) + np.bincount(
+            self.seg1, w * t ** 2, minlength=r)
+        off = np.bincount(seg, w * t * (1 - t), minlength=r) if r > 1 else np.zeros(1)
+        self.L = scipy.linalg.cholesky_banded(np.vstack([diag, off]), lower=True)
+        self.node_rows = self.first[self.position]  # a row at each node
 
-    # -- the basis ------------------------------------------------------------------------
+    # -- the basis (compiled passes, one column at a time) -----------------------------------
+    def _apply(self, kernel: str, V: np.ndarray, rows: int, *args) -> np.ndarray:
+        if V.ndim == 2 and V.shape[1] == 0:
+            return np.zeros((rows, 0))
+        matrix = np.asfortranarray(np.asarray(V, dtype=np.float64).reshape(V.shape[0], -1))
+        out = np.empty((rows, matrix.shape[1]), order="F")
+        _kernels()[kernel](*args, matrix, out)
+        return out.reshape((rows,) + V.shape[1:])
+
     def _solve(self, v: np.ndarray, trans: str) -> np.ndarray:
-        """L^-1 v (trans 'N') or L^-T v (trans 'T'), banded (LAPACK dtbtrs)."""
-        from scipy.linalg.lapack import dtbtrs
-
-        matrix = np.asarray(v, dtype=np.float64)
-        x, info = dtbtrs(self.L, matrix.reshape(matrix.shape[0], -1), uplo="L", trans=trans)
-        if info != 0:
-            raise ArithmeticError(f"knot basis: singular Cholesky factor (dtbtrs info {info}).")
-        return x.reshape(matrix.shape)
+        """L^-1 v (trans 'N') or L^-T v (trans 'T'): bidiagonal substitution."""
+        return self._apply("lower" if trans == "N" else "upper", v, self.r, self.L)
 
     def compress(self, V: np.ndarray) -> np.ndarray:
         """K^T V = L^-1 H^T W^1/2 V for a vector (N,) or columns (N, k)."""
-        weighted = self.root * V if V.ndim == 1 else self.root[:, None] * V
-        return self._solve(self.HT @ weighted, "N")
+        return self._apply("compress", V, self.r, self.seg, self.seg1, self.t, self.root,
+                           self.L)
 
     def expand(self, v: np.ndarray) -> np.ndarray:
         """K v = W^1/2 H L^-T v for a vector (r,) or columns (r, k)."""
-        full = self.H @ self._solve(v, "T")
-        return self.root * full if full.ndim == 1 else self.root[:, None] * full
+        return self._apply("expand", v, self.n_rows, self.seg, self.seg1, self.t, self.root,
+                           self.L)
+
+    def misfit(self, F: np.ndarray) -> np.ndarray:
+        """||W^1/2 (f - H f(nodes))|| per column of F (N x k, values at the rows): the weighted
+        distance of each f from its interpolant at the nodes, which bounds the distance of
+        W^1/2 f (and of its projection, ``working_set``) from the span of K."""
+        miss = np.empty(F.reshape(F.shape[0], -1).shape[1])
+        _kernels()["misfit"](self.seg, self.seg1, self.t, self.root, self.node_rows,
+                             np.asfortranarray(F.reshape(F.shape[0], -1), dtype=np.float64),
+                             miss)
+        return miss
 
     def residual(self, V: np.ndarray, compressed: np.ndarray) -> np.ndarray:
         """||V_j - K V'_j|| / ||V_j|| per column (0 for a zero column): how far each column is
@@ -129,9 +134,12 @@ class KnotBasis:
         """The distinct points where some column of F (N x k, unweighted values at the rows)
         bends (:func:`_bends`).  A jump between two points shows as two kinks, so it is
         represented exactly too."""
-        if F.size == 0:
-            return np.zeros(self.values.size, dtype=bool)
-        return _bends(self.values, F.reshape(F.shape[0], -1)[self.first])
+        bend = np.zeros(self.values.size, dtype=bool)
+        if F.size and self.values.size >= 3:
+            values = np.asfortranarray(F.reshape(F.shape[0], -1), dtype=np.float64)
+            _kernels()["bends"](self.values, self.first, values,
+                                _KINK_EPS * np.finfo(float).eps, bend)
+        return bend
 
     def needed(self, V: np.ndarray) -> np.ndarray:
         """The nodes (mask over the distinct points) where some function K V_j bends: its
@@ -142,26 +150,57 @@ class KnotBasis:
         return mask
 
     def restricted(self, nodes: np.ndarray, V: np.ndarray) -> tuple["KnotBasis", np.ndarray]:
-        """The basis on the subset ``nodes`` of these nodes and the coordinates in it of K V
-        (exact when every K V_j has its kinks in ``nodes``): K_small^T K V, O(N k)."""
+        """The basis on the subset ``nodes`` of these nodes and the coordinates in it of K V,
+        exact when every K V_j has its kinks in ``nodes``: the hat coefficients of the small
+        basis are those of this one at its nodes (:meth:`rebase`, O(r k))."""
         small = KnotBasis(self.x, self.weights, nodes & self.nodes)
-        return small, small.compress(self.expand(V))
+        return small, small.rebase(self, V)
+
+    def at_breakpoints(self, knots: np.ndarray, jumps: np.ndarray) -> np.ndarray:
+        """The distinct points that hold piecewise-linear columns with these knots exactly
+        (mask): a knot strictly between two data points needs both of them; a kink on a data
+        point needs that point; a jump on a data point needs it and both neighbours (the
+        value there is neither side's line)."""
+        u, n = self.values, self.values.size
+        at = np.searchsorted(u, knots, side="left")
+        exact = (at < n) & (u[np.minimum(at, n - 1)] == knots)
+        picks = [at[exact]]
+        picks += [at[~exact] - 1, at[~exact]]
+        wide = exact & jumps
+        picks += [at[wide] - 1, at[wide] + 1]
+        index = np.clip(np.concatenate(picks), 0, n - 1)
+        mask = np.zeros(n, dtype=bool)
+        mask[index] = True
+        return mask
+
+    def with_nodes(self, mask: np.ndarray) -> "KnotBasis":
+        """The basis whose nodes add ``mask`` (self when it adds none)."""
+        new = mask & ~self.nodes
+        return self if not new.any() else KnotBasis(self.x, self.weights, self.nodes | new)
+
+    def lift(self, G: np.ndarray) -> np.ndarray:
+        """K^T (W^1/2 f) = L^T f(nodes) for functions f linear between the nodes, from their
+        values G (r x k) at the nodes (O(r k), no row touched)."""
+        G = G.reshape(self.r, -1)
+        out = self.L[0][:, None] * G
+        out[:-1] += self.L[1, :-1, None] * G[1:]
+        return out
 
     def refined(self, F: np.ndarray) -> "KnotBasis":
         """The basis whose nodes add the kinks of the columns F (self when there are none)."""
-        new = self.kinks(F) & ~self.nodes
-        if not new.any():
-            return self
-        return KnotBasis(self.x, self.weights, self.nodes | new)
+        return self.with_nodes(self.kinks(F))
 
-    def rebase(self, old: "KnotBasis", V: np.ndarray) -> np.ndarray:
-        """Coordinates in this basis of K_old V (``old``'s nodes a subset of these):
-        T V = L^T E L_old^-T V, an isometry (module docstring); one compiled pass a column."""
+    def rebase(self, old: "KnotBasis", V: np.ndarray, out: np.ndarray | None = None):
+        """Coordinates in this basis of K_old V: T V = L^T E L_old^-T V with E the old hats
+        at these nodes.  When ``old``'s nodes are a subset of these, T is an isometry (module
+        docstring); when these are a subset of ``old``'s, E selects, and T V is exact for the
+        K_old V_j whose kinks are among these nodes.  Written into ``out`` (a Fortran-ordered
+        r x k array) if given."""
         seg, t = old._locate(self.position)
-        matrix = np.asfortranarray(V.reshape(V.shape[0], -1), dtype=np.float64)
-        out = np.empty((self.r, matrix.shape[1]), order="F")
-        _kernels()["rebase"](old.L, self.L, seg, t, matrix, out)
-        return out.reshape((self.r,) + V.shape[1:])
+        if out is None:
+            return self._apply("rebase", V, self.r, old.L, self.L, seg, t)
+        _kernels()["rebase"](old.L, self.L, seg, t, np.asfortranarray(V), out)
+        return out
 
 def _bends(u: np.ndarray, f: np.ndarray) -> np.ndarray:
     """Mask over the increasing points u where some column of the values f (len(u) x k)
@@ -171,50 +210,13 @@ def _bends(u: np.ndarray, f: np.ndarray) -> np.ndarray:
     if u.size < 3 or f.size == 0:
         return bend
     values = np.asfortranarray(f.reshape(u.size, -1), dtype=np.float64)
-    _kernels()["bends"](np.asarray(u, dtype=np.float64), values,
+    _kernels()["bends"](np.asarray(u, dtype=np.float64), np.arange(u.size), values,
                         _KINK_EPS * np.finfo(float).eps, bend)
     return bend
 
 
-_KERNELS: dict = {}
+def _kernels():
+    """The compiled passes (:mod:`._knot_kernels`, numba, imported on first use)."""
+    from . import _knot_kernels
 
-
-def _kernels() -> dict:
-    """The compiled passes (numba, ``cache=True``, compiled on first use)."""
-    if _KERNELS:
-        return _KERNELS
-    import numba
-
-    @numba.njit(cache=True, nogil=True)
-    def bends(u, f, level, out):  # pragma: no cover - compiled
-        n, k = f.shape
-        reach = max(abs(u[0]), abs(u[n - 1])) / (u[n - 1] - u[0])
-        for c in range(k):
-            lo, hi, big = f[0, c], f[0, c], 0.0
-            for i in range(n):
-                lo, hi, big = min(lo, f[i, c]), max(hi, f[i, c]), max(big, abs(f[i, c]))
-            threshold = level * (big + reach * (hi - lo))
-            for i in range(1, n - 1):
-                left, right = u[i] - u[i - 1], u[i + 1] - u[i]
-                chord = (right * f[i - 1, c] + left * f[i + 1, c]) / (left + right)
-                if abs(f[i, c] - chord) > threshold:
-                    out[i] = True
-
-    @numba.njit(cache=True, nogil=True)
-    def rebase(L_old, L_new, seg, t, V, out):  # pragma: no cover - compiled
-        r_old, k = V.shape
-        r_new = out.shape[0]
-        g, h = np.empty(r_old), np.empty(r_new)
-        for c in range(k):
-            g[r_old - 1] = V[r_old - 1, c] / L_old[0, r_old - 1]  # g = L_old^-T V_c
-            for j in range(r_old - 2, -1, -1):
-                g[j] = (V[j, c] - L_old[1, j] * g[j + 1]) / L_old[0, j]
-            for i in range(r_new):  # h = E g: the old hats at the new nodes
-                s = seg[i]
-                h[i] = (1.0 - t[i]) * g[s] + t[i] * g[min(s + 1, r_old - 1)]
-            for i in range(r_new - 1):  # L_new^T h
-                out[i, c] = L_new[0, i] * h[i] + L_new[1, i] * h[i + 1]
-            out[r_new - 1, c] = L_new[0, r_new - 1] * h[r_new - 1]
-
-    _KERNELS.update(bends=bends, rebase=rebase)
-    return _KERNELS
+    return _knot_kernels.KERNELS

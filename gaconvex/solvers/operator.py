@@ -107,6 +107,14 @@ class ScaledOperator:
     def rmatvec_columns(self, r, idx):
         return self.factor * self.operator.rmatvec_columns(r, idx)
 
+    def columns_at(self, idx, rows):
+        return self.factor * self.operator.columns_at(idx, rows)
+
+    @property
+    def breakpoints(self):
+        """The operator's ``breakpoints`` (knots do not scale), or None."""
+        return getattr(self.operator, "breakpoints", None)
+
     def column_norms(self):
         return self.factor * self.operator.column_norms()
 

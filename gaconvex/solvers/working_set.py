@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import GaconvexError
-from .active_set import EXTENDED, ActiveSetLasso, rounding_level
+from .active_set import EXTENDED, ActiveSetLasso, probes, rounding_level
 from ._polish import free_coefficients, refine_on_support
 from .problem import LassoProblem
 from .solution import LassoSolution
@@ -86,8 +86,12 @@ _POOL_MIN_STRUCTURED = 2_000_000
 _RESTRICTED_BELOW = 0.5
 #: The inner problem of a 1-D dictionary runs on its knot basis (``knot_basis``) from this many
 #: rows, while the basis needs at most this fraction of them and represents every column to
-#: this relative distance.
-_KNOTS_MIN_ROWS = 20_000
+#: this relative distance.  Measured 2026-12-03 (2 cores): 2-layer ReLU N = 10^4 6.3 s -> 3.1 s,
+#: the 50-beta path at N = 10^5 peak RSS 10.4 -> 2-4.5 GB; below 5,000 rows it did not pay:
+#: abs L = 3 N = 2,000 29 s -> 39 s (its knots reach N / 4 and it falls back), deep narrow
+#: ReLU N = 200 0.78 -> 0.89 s, the 2-layer path at N = 10^4 5.3 -> 6.0 s (sunspots gained,
+#: 4.8 -> 3.9 s).
+_KNOTS_MIN_ROWS = 5_000
 _KNOTS_MAX_FRACTION = 0.25
 _KNOTS_RTOL = 1e-11
 
@@ -169,11 +173,15 @@ class _WorkingSet:
         self.transform = _Transform.of(problem)
         self.knots = _knot_basis(problem, self.transform)  # the inner rows, None: all N
         target, self.b_perp = self.transform.target, None
+        self.breakpoints = None  # structured 1-D columns: their knots, without evaluation
         if self.knots is not None:
+            self.breakpoints = getattr(problem.A, "breakpoints", None)
+            self.QB_knots = self.knots.compress(self.transform.QB)
             self.free_knots = self.knots.nodes.copy()  # the ends and the kinks of U: kept
             target = self.knots.compress(self.transform.target)
             self.b_perp = self.transform.target - self.knots.expand(target)
-        self.inner = ActiveSetLasso(target, rank=self._rank())
+        self.probes = probes(problem.n_samples)  # of the copy hashes, on all rows
+        self.inner = ActiveSetLasso(target, rank=self._rank(), probe=self._probes())
         self.in_set = np.zeros(problem.n_features, dtype=bool)
         self.members: list[int] = []
         self.screening = screening
@@ -203,6 +211,11 @@ class _WorkingSet:
         rows = self.problem.n_samples if self.knots is None else self.knots.r
         return rows - self.transform.QB.shape[1]
 
+    def _probes(self) -> np.ndarray:
+        """The copy-hash probes in the inner coordinates (K^T p), so that hashes computed in
+        any basis agree (``ActiveSetLasso.replace_rows``)."""
+        return self.probes if self.knots is None else self.knots.compress(self.probes.T).T
+
     def _full(self, rho: np.ndarray) -> np.ndarray:
         """The residual on all N rows of an inner residual: K rho' - b_perp when the inner
         problem runs on the knot basis (``knot_basis``), else rho itself."""
@@ -214,43 +227,74 @@ class _WorkingSet:
         gain the columns it kept (not copies, not zero), whose mask is returned."""
         problem, transform = self.problem, self.transform
         self.in_set[new] = True  # copies are marked too: they never need to enter
-        raw = problem.A.columns(new)
-        columns = transform.project(transform.root[:, None] * raw)
-        if self.knots is not None:
-            columns = self._compressed(raw, columns)
+        if self.knots is not None and self.breakpoints is not None:
+            columns = self._from_breakpoints(new)
+        else:
+            raw = np.asfortranarray(problem.A.columns(new))  # (column passes below)
+            columns = transform.project(transform.root[:, None] * raw)
+            if self.knots is not None:
+                columns = self._compressed(raw, columns)
         kept = self.inner.add_columns(columns)
         self.members.extend(new[kept].tolist())
         return kept
 
+    def _from_breakpoints(self, new: np.ndarray) -> np.ndarray:
+        """The columns ``new`` in the knot basis without touching the N rows: the basis grows
+        by the data points around their knots (``KnotBasis.at_breakpoints``, from the
+        columns' piecewise-linear forms), the columns are evaluated at the nodes only and
+        lifted (K^T W^1/2 a = L^T a(nodes)), and the free columns are projected out there
+        (their basis Q_B lies in span K)."""
+        knots, jumps = self.breakpoints(new)
+        grown = self.knots.with_nodes(self.knots.at_breakpoints(knots, jumps))
+        if grown.r > _KNOTS_MAX_FRACTION * self.problem.n_samples:
+            self._decompress()
+            return self.transform.columns(self.problem, new)
+        self._regrid(grown)
+        lifted = self.knots.lift(self.problem.A.columns_at(new, self.knots.node_rows))
+        QB = self.QB_knots
+        return lifted - QB @ (QB.T @ lifted) if QB.shape[1] else lifted
+
+    def _regrid(self, grown) -> None:
+        """Move the inner problem to the basis ``grown`` (nodes a superset of the current
+        ones): M' and Q' by the isometry ``rebase``, b' and b_perp anew."""
+        if grown is self.knots:
+            return
+        old, self.knots, inner = self.knots, grown, self.inner
+        target = grown.compress(self.transform.target)
+        self.b_perp = self.transform.target - grown.expand(target)
+        self.QB_knots = grown.compress(self.transform.QB)
+        store = np.empty((grown.r, inner._store.shape[1]), order="F")
+        grown.rebase(old, inner.M, out=store[:, :inner.s])
+        inner.replace_rows(target, store, grown.rebase(old, inner.Q), rank=self._rank(),
+                           probe=self._probes())
+
     def _compressed(self, raw: np.ndarray, columns: np.ndarray) -> np.ndarray:
         """``columns`` in the knot basis refined by the kinks of ``raw``; the full columns (and
         the inner problem back on all rows) when the basis would need more than
-        ``_KNOTS_MAX_FRACTION`` of the rows or misses a column by more than ``_KNOTS_RTOL``."""
+        ``_KNOTS_MAX_FRACTION`` of the rows or misses a column by more than ``_KNOTS_RTOL`` of its
+        norm (the interpolation misfit of ``raw`` at the nodes bounds the distance of the
+        projected column from the basis, since the free columns lie in it)."""
         grown = self.knots.refined(raw)
         if grown.r > _KNOTS_MAX_FRACTION * self.problem.n_samples:
             self._decompress()
             return columns
-        if grown is not self.knots:
-            old, self.knots = self.knots, grown
-            target = grown.compress(self.transform.target)
-            self.b_perp = self.transform.target - grown.expand(target)
-            self.inner.replace_rows(target, grown.rebase(old, self.inner.M),
-                                    grown.rebase(old, self.inner.Q), rank=self._rank())
-        compressed = self.knots.compress(columns)
-        if self.knots.residual(columns, compressed).max(initial=0.0) > _KNOTS_RTOL:
+        norms = np.sqrt(np.einsum("ij,ij->j", columns, columns))
+        if np.any(grown.misfit(raw) > _KNOTS_RTOL * norms):  # (not piecewise linear in x)
             self._decompress()
             return columns
-        return compressed
+        self._regrid(grown)
+        return self.knots.compress(columns)
 
     def _decompress(self) -> None:
-        """Move the inner problem back to all N rows: the members' columns evaluated anew,
-        Q = K Q', the target itself."""
-        members = np.asarray(self.members, dtype=np.intp)
-        M = self.transform.columns(self.problem, members) if members.size else \
-            np.empty((self.problem.n_samples, 0))
-        Q = self.knots.expand(self.inner.Q)
+        """Move the inner problem back to all N rows: M = K M' and Q = K Q' (the columns are
+        in the span of K to rounding, ``_compressed``), the target itself."""
+        inner = self.inner
+        M = np.empty((self.problem.n_samples, inner._store.shape[1]), order="F")
+        M[:, :inner.s] = self.knots.expand(inner.M)
+        Q = self.knots.expand(inner.Q)
         self.knots = self.b_perp = None
-        self.inner.replace_rows(self.transform.target, M, Q, rank=self._rank())
+        self.inner.replace_rows(self.transform.target, M, Q, rank=self._rank(),
+                                probe=self._probes())
 
     def _precise(self) -> None:
         """Residuals in extended precision from now on (near interpolation, a small beta): on
@@ -432,9 +476,10 @@ class _WorkingSet:
         small, M = knots.restricted(needed, inner.M)
         Q = small.compress(knots.expand(inner.Q))
         self.knots = small
+        self.QB_knots = small.compress(self.transform.QB)
         target = small.compress(self.transform.target)
         self.b_perp = self.transform.target - small.expand(target)
-        inner.replace_rows(target, M, Q, rank=self._rank())
+        inner.replace_rows(target, M, Q, rank=self._rank(), probe=self._probes())
 
     def solution(self, beta, status, start, iterations) -> LassoSolution:
         problem = _with_beta(self.problem, beta)

@@ -75,13 +75,16 @@ ARCHITECTURES = [gs.architecture("relu", 2), gs.architecture("sign", 2),
                  gs.architecture("relu", 3)]
 
 
+@pytest.mark.parametrize("storage", ["dense", "structured"])
 @pytest.mark.parametrize("arch", ARCHITECTURES, ids=str)
-def test_compressed_solve_has_the_cvxpy_optimum_with_ties_and_weights(arch, knots_on):
+def test_compressed_solve_has_the_cvxpy_optimum_with_ties_and_weights(arch, storage, knots_on):
+    """Dense columns find their knots from their values; structured ones from their
+    piecewise-linear forms, evaluated at the nodes only."""
     rng = np.random.default_rng(7)
     x = np.round(rng.uniform(-2, 2, 40), 1)  # tied rows
     y = np.sin(2 * x) + 0.1 * rng.standard_normal(x.size)
     w = rng.uniform(0.5, 2.0, x.size)
-    D = library_1d(np.unique(x), arch).rows(np.searchsorted(np.unique(x), x))
+    D = library_1d(np.unique(x), arch, storage=storage).rows(np.searchsorted(np.unique(x), x))
     problem = LassoProblem.from_dictionary(D, y, 2e-2, sample_weight=w)
     sol = solve(problem, "working_set")
     assert sol.certificate.ok(1e-9), sol.certificate.summary()
@@ -92,10 +95,11 @@ def test_compressed_solve_has_the_cvxpy_optimum_with_ties_and_weights(arch, knot
     assert sol.objective == pytest.approx(oracle, rel=1e-7)
 
 
-def test_compressed_path_matches_the_full_rows_path(knots_on):
+@pytest.mark.parametrize("storage", ["dense", "structured"])
+def test_compressed_path_matches_the_full_rows_path(storage, knots_on):
     x = np.linspace(-2, 2, 60)
     y = np.abs(x) - np.maximum(x - 0.5, 0) + 0.05 * np.cos(7 * x)
-    D = library_1d(x, gs.architecture("relu", 2))
+    D = library_1d(x, gs.architecture("relu", 2), storage=storage)
     problem = LassoProblem.from_dictionary(D, y, 1e-3)
     compressed = working_set.lasso_path(problem, n_betas=8)
     with pytest.MonkeyPatch.context() as m:
@@ -139,3 +143,25 @@ def test_columns_the_basis_cannot_hold_fall_back_to_all_rows(monkeypatch):
     sol = solve(problem, "working_set")
     assert sol.info["inner_rows"] == x.size
     assert sol.objective == pytest.approx(cvxpy_lasso_value(A, y, 1e-2), rel=1e-7)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), family=st.sampled_from(["relu", "sign", "threshold", "abs"]),
+       depth=st.sampled_from([2, 3]))
+def test_nodes_from_breakpoints_hold_the_structured_columns(seed, family, depth):
+    """The nodes chosen from the columns' knots (kinks on, between and jumps on data points)
+    hold every column exactly: its interpolant at the nodes is the column."""
+    if depth == 3 and family in ("sign", "threshold"):
+        depth = 2  # (discontinuous activations: depth 2, 002 Table 3.1)
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.uniform(-2, 2, 30), 1)
+    w = rng.uniform(0.5, 2.0, x.size)
+    D = library_1d(np.unique(x), gs.architecture(family, depth), storage="structured").rows(
+        np.searchsorted(np.unique(x), x))
+    idx = rng.choice(D.n_columns, min(25, D.n_columns), replace=False)
+    basis = KnotBasis(x, w)
+    basis = basis.with_nodes(basis.at_breakpoints(*D.breakpoints(idx)))
+    F = D.columns(idx)
+    assert np.all(basis.misfit(F) <= 1e-12 * (1 + np.linalg.norm(F, axis=0)))
+    lifted = basis.lift(D.columns_at(idx, basis.node_rows))
+    assert np.allclose(lifted, basis.compress(np.sqrt(w)[:, None] * F), atol=1e-11)
