@@ -15,6 +15,7 @@ Cases (``--cases`` selects by name):
   abs3-2000              abs L = 3 + midpoints, N = 2,000 (8 M raw columns, matrix-free)
   relu2-1e4              2-layer ReLU, N = 10^4
   sunspots-abs3          yearly sunspots (statsmodels), x_t -> x_{t+1}, abs L = 3 (ties merged)
+and then (``--path-n``, default 10^5) a 50-beta lasso_path of the 2-layer ReLU library.
 
 Run:  python benchmarks/bench_solvers.py [--cases relu3-200 abs3-300] [--peer-timeout 300]
 Peers need ``pip install scikit-learn skglm celer statsmodels`` (skipped when absent).
@@ -186,6 +187,27 @@ def run_case(name, peer_timeout, peers, dense_limit):
     return results
 
 
+def run_path(n, time_limit):
+    """A 50-beta ``lasso_path`` (beta_max down to 1e-4 beta_max) of the 2-layer ReLU library on
+    N noisy points (structured, 2 N columns), warm-started beta to beta, with peak RSS."""
+    import resource
+
+    from gaconvex.solvers import lasso_path
+
+    x, y = _noisy(n)
+    arch = gs.architecture("relu", 2)
+    convex_fit(x[:20], y[:20], arch, BETA, storage="structured", certify=False)  # warm-up
+    problem = convex_fit(x, y, arch, 1e30, storage="structured", certify=False).problem
+    start = time.perf_counter()
+    path = lasso_path(problem, n_betas=50, time_limit=time_limit)
+    seconds = time.perf_counter() - start
+    done = sum(s.status == "optimal" for s in path)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20  # KiB -> GiB (Linux)
+    print(f"\npath-relu2-{n}: 50-beta lasso_path, N = {n:,}, P = {problem.n_features:,}: "
+          f"{done} of 50 betas optimal in {seconds:.1f} s (time limit {time_limit:g} s), "
+          f"last inner rows {path[-1].info.get('inner_rows')}, peak RSS {rss:.2f} GiB")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
@@ -193,6 +215,9 @@ def main(argv=None):
     parser.add_argument("--peers", nargs="*", default=list(PEERS), choices=list(PEERS))
     parser.add_argument("--dense-limit", type=float, default=6e7,
                         help="largest N x P for which the peers get a dense matrix")
+    parser.add_argument("--path-n", type=int, nargs="*", default=[100_000],
+                        help="N of the 50-beta 2-layer ReLU paths (none: skip)")
+    parser.add_argument("--path-time-limit", type=float, default=300.0)
     args = parser.parse_args(argv)
     print(f"machine: {_machine()}")
     available = []
@@ -205,6 +230,8 @@ def main(argv=None):
             print(f"  ({peer} is not installed: skipped)")
     for name in args.cases:
         run_case(name, args.peer_timeout, available, args.dense_limit)
+    for n in args.path_n:
+        run_path(n, args.path_time_limit)
 
 
 if __name__ == "__main__":
