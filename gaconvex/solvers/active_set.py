@@ -181,7 +181,8 @@ class ActiveSetLasso:
         """Carry the state over to other coordinates of the same problem: ``b``, the held
         columns ``M`` and the orthonormal factor ``Q`` of M_T in the new rows (an isometry of
         the column space, e.g. :class:`gaconvex.solvers.knot_basis.KnotBasis`: R, T, the signs,
-        z_T and the column norms stay; the copy hashes are recomputed).  ``M`` may be a whole
+        z_T and the column norms stay; the copy hashes are recomputed unless ``probe`` is
+        given).  ``M`` may be a whole
         Fortran-ordered buffer of at least the store's capacity (its first s columns the held
         ones): it becomes the store without a copy.  ``probe``: the copy-hash probes in the
         new coordinates (K^T p for the old probes p when the old coordinates are K of the

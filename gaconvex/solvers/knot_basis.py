@@ -12,8 +12,9 @@ is an orthonormal basis of every weighted column W^1/2 f whose kinks lie in S.  
 1/2 ||M z - b||^2 + beta ||z||_1 with range(M) in range(K) is then the same problem on r rows:
 M' = K^T M, b' = K^T b, and ||M z - b||^2 = ||M' z - b'||^2 + ||b_perp||^2 (b_perp = b - K b').
 The working-set solver runs its inner active-set method on these r rows
-(r ~ the number of distinct anchors of its working set, often N / 10 or less) and checks each
-compressed column exactly (``residual``).
+(r ~ the number of distinct anchors of its working set, often N / 10 or less).  The nodes come
+from the columns' knots (``at_breakpoints``, the structured store's piecewise-linear forms) or
+from their values (``kinks``, checked by ``misfit``).
 
 When S grows to S+ (new columns bring new kinks), coordinates move by
 T = L+^T E L^-T (E: the old hats interpolated at the new nodes), and K = K+ T, so T is an
@@ -148,13 +149,6 @@ class KnotBasis:
         mask = np.zeros(self.values.size, dtype=bool)
         mask[self.position[_bends(self.values[self.position], self._solve(V, "T"))]] = True
         return mask
-
-    def restricted(self, nodes: np.ndarray, V: np.ndarray) -> tuple["KnotBasis", np.ndarray]:
-        """The basis on the subset ``nodes`` of these nodes and the coordinates in it of K V,
-        exact when every K V_j has its kinks in ``nodes``: the hat coefficients of the small
-        basis are those of this one at its nodes (:meth:`rebase`, O(r k))."""
-        small = KnotBasis(self.x, self.weights, nodes & self.nodes)
-        return small, small.rebase(self, V)
 
     def at_breakpoints(self, knots: np.ndarray, jumps: np.ndarray) -> np.ndarray:
         """The distinct points that hold piecewise-linear columns with these knots exactly

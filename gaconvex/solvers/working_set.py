@@ -255,8 +255,9 @@ class _WorkingSet:
         return lifted - QB @ (QB.T @ lifted) if QB.shape[1] else lifted
 
     def _regrid(self, grown) -> None:
-        """Move the inner problem to the basis ``grown`` (nodes a superset of the current
-        ones): M' and Q' by the isometry ``rebase``, b' and b_perp anew."""
+        """Move the inner problem to the basis ``grown``: M' and Q' by ``rebase`` (an isometry
+        when its nodes add to the current ones; exact when they are a subset holding every held
+        column's kinks, ``_shrink``), b' and b_perp anew."""
         if grown is self.knots:
             return
         old, self.knots, inner = self.knots, grown, self.inner
@@ -467,19 +468,14 @@ class _WorkingSet:
 
     def _shrink(self) -> None:
         """Drop the knots that no held column bends at any more (those of pruned columns) when
-        that saves at least a quarter of the rows: the inner problem moves to the smaller
-        basis (K_small^T K, exact on the held columns and Q)."""
-        knots, inner = self.knots, self.inner
-        needed = knots.needed(inner.M) | self.free_knots
-        if needed.sum() > 0.75 * knots.r:
-            return
-        small, M = knots.restricted(needed, inner.M)
-        Q = small.compress(knots.expand(inner.Q))
-        self.knots = small
-        self.QB_knots = small.compress(self.transform.QB)
-        target = small.compress(self.transform.target)
-        self.b_perp = self.transform.target - small.expand(target)
-        inner.replace_rows(target, M, Q, rank=self._rank(), probe=self._probes())
+        that saves at least a quarter of the rows (``_regrid`` to the smaller basis: the held
+        columns and Q have their kinks in it, so the rebase is exact)."""
+        from .knot_basis import KnotBasis
+
+        knots = self.knots
+        needed = knots.needed(self.inner.M) | self.free_knots
+        if needed.sum() <= 0.75 * knots.r:
+            self._regrid(KnotBasis(knots.x, knots.weights, needed & knots.nodes))
 
     def solution(self, beta, status, start, iterations) -> LassoSolution:
         problem = _with_beta(self.problem, beta)
