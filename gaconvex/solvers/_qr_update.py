@@ -22,10 +22,11 @@ _KERNEL = None
 _DTRTRS = None
 
 
-def delete_column(Q, R, k: int, t: int) -> None:
+def delete_column(Q, R, Qb, k: int, t: int) -> None:
     """Remove column k of the t-column factorization held in the buffers Q (N x cap) and
-    R (cap x cap); afterwards Q[:, :t-1] R[:t-1, :t-1] is M_T without column k."""
-    _kernel()(Q, R, k, t)
+    R (cap x cap); afterwards Q[:, :t-1] R[:t-1, :t-1] is M_T without column k, and Qb (the
+    vector Q^T b, cap) is rotated with Q, so it stays Q^T b."""
+    _kernel()(Q, R, Qb, k, t)
 
 
 def solve_triangular(R, t: int, b, transpose: bool = False):
@@ -63,7 +64,7 @@ def _kernel():
         import numba
 
         @numba.njit(cache=True, nogil=True)
-        def delete(Q, R, k, t):  # pragma: no cover - compiled
+        def delete(Q, R, Qb, k, t):  # pragma: no cover - compiled
             n = Q.shape[0]
             for j in range(k, t - 1):
                 for i in range(t):
@@ -81,6 +82,9 @@ def _kernel():
                     R[i, j] = c * u + s * v
                     R[i + 1, j] = c * v - s * u
                 R[i + 1, i] = 0.0
+                u, v = Qb[i], Qb[i + 1]
+                Qb[i] = c * u + s * v
+                Qb[i + 1] = c * v - s * u
                 for row in range(n):
                     u, v = Q[row, i], Q[row, i + 1]
                     Q[row, i] = c * u + s * v

@@ -15,7 +15,7 @@ import numpy as np
 from .._validation import GaconvexError
 from ._compensated import compensated_residual
 
-__all__ = ["ActiveSetLasso", "rounding_level", "EXTENDED", "probes"]
+__all__ = ["ActiveSetLasso", "rounding_factor", "rounding_level", "EXTENDED", "probes"]
 
 
 #: Relative precision of the residual sums in ``precise`` mode: the residual's error is below
@@ -46,9 +46,14 @@ def probes(n: int) -> np.ndarray:
     return probe / np.maximum(np.linalg.norm(probe, axis=1), np.finfo(float).tiny)[:, None]
 
 
+def rounding_factor(n: int) -> float:
+    """64 sqrt(N) eps, the factor of :func:`rounding_level`."""
+    return 64 * np.sqrt(n) * np.finfo(float).eps
+
+
 def rounding_level(n: int, column_norms, scale: float):
     """64 sqrt(N) eps ||A_j|| scale: how well a correlation A_j^T r with ||r|| ~ scale is known."""
-    return 64 * np.sqrt(n) * np.finfo(float).eps * np.asarray(column_norms) * scale
+    return rounding_factor(n) * np.asarray(column_norms) * scale
 
 
 class ActiveSetLasso:
@@ -72,6 +77,7 @@ class ActiveSetLasso:
         self.zT = np.zeros(0)
         self._Q = np.empty((b.size, 0), order="F")  # Q = _Q[:, :t], R = _R[:t, :t] (grow x2)
         self._R = np.empty((0, 0), order="F")
+        self._Qb = np.empty(0)  # Q^T b (its first |T| entries), kept with Q
         self.rcond = rcond
         self.steps = 0
         self.rank = b.size if rank is None else rank  # dimension of the column space
@@ -196,6 +202,7 @@ class ActiveSetLasso:
         Q_buffer = np.empty((b.size, self._Q.shape[1]), order="F")
         Q_buffer[:, :len(self.T)] = Q
         self._Q = Q_buffer
+        self._refresh_Qb()
         if probe is None:
             self._probe = probes(b.size)
             self._hash = np.abs(self._probe @ self.M) / np.maximum(self._norms,
@@ -253,6 +260,11 @@ class ActiveSetLasso:
             return self.Q @ (self.R @ zT) - self.b
         return compensated_residual(self.M, self.T, zT, self.b)
 
+    def _refresh_Qb(self) -> None:
+        """Q^T b recomputed (steps keep it up to date: an insert appends q^T b, a deletion
+        rotates it with Q; each call of ``solve`` starts from a fresh product)."""
+        self._Qb[:len(self.T)] = self.Q.T @ self.b
+
     # -- the QP on the active set with fixed signs ------------------------------------------
     def _signed_optimum(self, beta: float) -> np.ndarray:
         """argmin 1/2 ||M_T z - b||^2 + beta theta^T z: R z = Q^T b - beta R^-T theta; in
@@ -260,7 +272,7 @@ class ActiveSetLasso:
         with the residual in extended precision (the coefficients then err by eps ||z||, not
         cond(R) eps ||z||, so the KKT test at a small beta is not drowned by the solve)."""
         t = len(self.T)
-        rhs = self.Q.T @ self.b - beta * _triangular(self._R, t, self.theta, transpose=True)
+        rhs = self._Qb[:t] - beta * _triangular(self._R, t, self.theta, transpose=True)
         z = _triangular(self._R, t, rhs)
         if not self.precise:
             return z
@@ -271,7 +283,7 @@ class ActiveSetLasso:
         """Remove the k-th active column: Givens rotations in place (:mod:`._qr_update`)."""
         from ._qr_update import delete_column
 
-        delete_column(self._Q, self._R, k, len(self.T))
+        delete_column(self._Q, self._R, self._Qb, k, len(self.T))
         del self.T[k]
         self.theta = np.delete(self.theta, k)
         self.zT = np.delete(self.zT, k)
@@ -291,6 +303,7 @@ class ActiveSetLasso:
         if t == self._Q.shape[1]:
             self._grow(max(2 * t, 8))
         self._Q[:, t] = w / norm
+        self._Qb[t] = self._Q[:, t] @ self.b
         self._R[:t, t] = p
         self._R[t, :t] = 0.0
         self._R[t, t] = norm
@@ -313,7 +326,9 @@ class ActiveSetLasso:
         Q = np.empty((self.b.size, capacity), order="F")
         R = np.zeros((capacity, capacity), order="F")
         Q[:, :t], R[:t, :t] = self.Q, self.R
-        self._Q, self._R = Q, R
+        Qb = np.empty(capacity)
+        Qb[:t] = self._Qb[:t]
+        self._Q, self._R, self._Qb = Q, R, Qb
 
     def _projections(self, V: np.ndarray):
         """For the columns V at once: M_V = Q P + W (:meth:`_split`), alpha = R^-1 P
@@ -390,12 +405,13 @@ class ActiveSetLasso:
         return 0.5 * float(rho @ rho) + beta * float(np.abs(self.zT).sum())
 
     def _state(self):
-        return (self.Q.copy(), self.R.copy(), list(self.T), self.theta.copy(), self.zT.copy())
+        return (self.Q.copy(), self.R.copy(), self._Qb[:len(self.T)].copy(), list(self.T),
+                self.theta.copy(), self.zT.copy())
 
     def _restore(self, state) -> None:
-        Q, R, self.T, self.theta, self.zT = state
+        Q, R, Qb, self.T, self.theta, self.zT = state
         t = len(self.T)
-        self._Q[:, :t], self._R[:t, :t] = Q, R
+        self._Q[:, :t], self._R[:t, :t], self._Qb[:t] = Q, R, Qb
 
     def _fallen(self, before: float, beta: float) -> bool:
         """Whether the objective is now below ``before`` by more than its rounding."""
@@ -416,6 +432,7 @@ class ActiveSetLasso:
         columns entering and leaving in turn cycle).
         """
         max_steps = max_steps or 50 * (self.s + 10)
+        self._refresh_Qb()
         start, bland = self.steps, False
         barred = np.zeros(self.s, dtype=bool)
         entry: dict[int, float] = {}  # objective when each column entered in this call

@@ -143,7 +143,7 @@ def certificate(problem: LassoProblem, solution: LassoSolution) -> LassoCertific
     off_violation = np.maximum(np.abs(correlations[off]) - bound, 0.0)
     kkt = float(np.max(np.concatenate([on_violation, off_violation]), initial=0.0))
 
-    feasible, scale = _dual_feasible_point(problem, lam, bound)
+    feasible, scale = _dual_feasible_point(problem, lam, bound, correlations)
     penalty = float(np.abs(solution.z).sum())
     if min_norm:
         primal, dual = penalty, -float(feasible @ problem.y)
@@ -199,11 +199,25 @@ def dual_feasible_point(problem: LassoProblem, lam: np.ndarray) -> tuple[np.ndar
     return _dual_feasible_point(problem, lam, 1.0 if problem.beta_t == 0 else problem.beta_t)
 
 
-def _dual_feasible_point(problem: LassoProblem, lam: np.ndarray, bound: float) -> tuple[np.ndarray, float]:
-    """s * (lambda projected onto null(B^T)) with the largest s <= 1 that is dual feasible."""
-    lam = problem.datafit.project_dual(lam, problem.unpenalized_basis())
-    max_corr = float(np.max(np.abs(problem.A.rmatvec(lam)), initial=0.0))
-    scale = 1.0 if problem.beta_t == 0 else problem.datafit.dual_domain_scale(lam)
+def _dual_feasible_point(problem: LassoProblem, lam: np.ndarray, bound: float,
+                         correlations: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """s * (lambda projected onto null(B^T)) with the largest s <= 1 that is dual feasible.
+
+    ``correlations`` = A^T lambda (before the projection), when known: if the projection moves
+    lambda by delta with max_j ||A_j|| ||delta|| <= 1e-9 bound (at an optimum with a free
+    intercept, 1^T lambda = 0 up to rounding), max_j |A_j^T P lambda| is bounded by
+    max_j |A_j^T lambda| + max_j ||A_j|| ||delta|| (Cauchy-Schwarz), which keeps s valid
+    without a second pass over the library; otherwise that pass is made."""
+    projected = problem.datafit.project_dual(lam, problem.unpenalized_basis())
+    max_corr = None
+    if correlations is not None:
+        moved = float(np.linalg.norm(projected - lam))
+        reach = moved * float(np.max(problem.A.column_norms(), initial=0.0)) if moved else 0.0
+        if reach <= 1e-9 * bound:
+            max_corr = float(np.max(np.abs(correlations), initial=0.0)) + reach
+    if max_corr is None:
+        max_corr = float(np.max(np.abs(problem.A.rmatvec(projected)), initial=0.0))
+    scale = 1.0 if problem.beta_t == 0 else problem.datafit.dual_domain_scale(projected)
     if max_corr > bound:
         scale = min(scale, bound / max_corr)
-    return scale * lam, scale
+    return scale * projected, scale

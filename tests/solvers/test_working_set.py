@@ -431,12 +431,70 @@ def test_violators_are_the_k_largest_with_ties_to_the_smaller_index():
     rng = np.random.default_rng(24)
     scope = np.sort(rng.choice(1000, 300, replace=False))
     c = rng.choice([-3.0, -2.0, -1.0, 0.5, 1.0, 2.0, 3.0], scope.size)  # many ties
-    level = np.full(scope.size, 0.75)
-    held = rng.random(scope.size) < 0.1
+    norms = rng.uniform(0.5, 2.0, 1000)
+    in_set = rng.random(1000) < 0.1
+    level = 0.5 + 0.2 * norms[scope]  # base 0.5, rounding 0.1 ||A_j|| 2
+    held = in_set[scope]
     for k in (1, 7, 40, 299):
         free = np.flatnonzero(~held & (np.abs(c) > level))
         expected = np.sort(scope[free[np.argsort(-np.abs(c[free]), kind="stable")[:k]]])
-        np.testing.assert_array_equal(_violators(c, level, held, scope, k), expected)
+        np.testing.assert_array_equal(_violators(c, scope, 0.5, (0.1, norms, 2.0), in_set, k),
+                                      expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([-2.0, -1.0, 0.0, 1.0, 1.5, 2.0]), min_size=1, max_size=40),
+       st.integers(0, 2**32 - 1))
+def test_violators_at_peaks_against_numpy(values, seed):
+    """The compiled scan with ``peaks`` against the numpy expression it replaced: violators
+    that are local maxima of |c| among adjacent column indices, or all violators if none is."""
+    from gaconvex.solvers.working_set import _violators
+
+    rng = np.random.default_rng(seed)
+    c = np.array(values)
+    scope = np.sort(rng.choice(3 * c.size, c.size, replace=False))
+    in_set = rng.random(3 * c.size) < 0.2
+    out = ~in_set[scope] & (np.abs(c) > 0.5)
+    size, adjacent = np.abs(c), np.diff(scope) == 1
+    peak = np.ones(c.size, dtype=bool)
+    peak[1:] &= ~adjacent | (size[1:] >= size[:-1])
+    peak[:-1] &= ~adjacent | (size[:-1] >= size[1:])
+    expected = scope[out & peak] if (out & peak).any() else scope[out]
+    got = _violators(c, scope, 0.5, (0.0, np.ones(3 * c.size), 1.0), in_set, c.size, peaks=True)
+    np.testing.assert_array_equal(got, expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 200_000), st.floats(0.0, 1.0), st.integers(0, 2**32 - 1))
+def test_largest_selects_the_k_largest(n, fraction, seed):
+    """_largest (a sampled threshold, then a partial selection) against a full sort, also for
+    values the strided sample misjudges (a sorted ramp, many ties)."""
+    from gaconvex.solvers.working_set import _largest
+
+    rng = np.random.default_rng(seed)
+    k = max(1, min(n - 1, int(fraction * n))) if n > 1 else 1
+    for values in (rng.random(n), np.arange(n, dtype=float), rng.integers(0, 3, n) * 1.0):
+        if k >= n:
+            continue
+        got = _largest(values, k)
+        assert got.size == k and np.unique(got).size == k
+        np.testing.assert_array_equal(np.sort(values[got]), np.sort(values)[n - k:])
+
+
+def test_screen_scan_matches_the_gap_safe_rule():
+    """The compiled gap-safe screen: keep s |c_j| + r ||A_j|| >= beta, or the column held."""
+    from gaconvex.solvers.working_set import _screen
+
+    rng = np.random.default_rng(26)
+    candidates = np.sort(rng.choice(5000, 3000, replace=False))
+    c = rng.normal(size=candidates.size)
+    norms, held = rng.uniform(0.1, 1.0, 5000), rng.random(5000) < 0.05
+    gap, beta, max_ratio = 0.02, 1.1, 2.5
+    s, radius = 1 / max_ratio, np.sqrt(2 * gap)
+    expected = (s * np.abs(c) + radius * norms[candidates] >= beta) | held[candidates]
+    assert 0 < expected.sum() < candidates.size
+    np.testing.assert_array_equal(_screen(c, max_ratio, beta, gap, norms, held, candidates),
+                                  expected)
 
 
 def test_pool_passes_with_a_free_intercept_and_sample_weights(monkeypatch):
@@ -469,10 +527,13 @@ def test_violators_at_peaks_of_adjacent_columns():
 
     scope = np.array([0, 1, 2, 3, 4, 6, 7, 8])
     c = np.array([0.5, 2.0, 3.0, 2.5, 1.5, 1.6, 0.2, -2.2])
-    level = np.ones(scope.size)
-    free = np.zeros(scope.size, dtype=bool)
-    np.testing.assert_array_equal(_violators(c, level, free, scope, 10, peaks=True), [2, 6, 8])
-    np.testing.assert_array_equal(_violators(c, level, free, scope, 2, peaks=True), [2, 8])
-    np.testing.assert_array_equal(_violators(c, level, free, scope, 10), [1, 2, 3, 4, 6, 8])
-    held = np.isin(scope, [2, 6, 8])
-    np.testing.assert_array_equal(_violators(c, level, held, scope, 10, peaks=True), [1, 3, 4])
+    level = (0.0, np.ones(9), 1.0)  # violations: |c_j| > 1
+    free = np.zeros(9, dtype=bool)
+    np.testing.assert_array_equal(_violators(c, scope, 1.0, level, free, 10, peaks=True),
+                                  [2, 6, 8])
+    np.testing.assert_array_equal(_violators(c, scope, 1.0, level, free, 2, peaks=True), [2, 8])
+    np.testing.assert_array_equal(_violators(c, scope, 1.0, level, free, 10),
+                                  [1, 2, 3, 4, 6, 8])
+    held = np.isin(np.arange(9), [2, 6, 8])
+    np.testing.assert_array_equal(_violators(c, scope, 1.0, level, held, 10, peaks=True),
+                                  [1, 3, 4])
