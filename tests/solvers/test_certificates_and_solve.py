@@ -68,6 +68,38 @@ def test_dual_rescaling_restores_feasibility():
     assert cert.intercept_residual == pytest.approx(-y.sum())
 
 
+def test_dual_point_without_a_second_pass_is_feasible_and_as_tight(monkeypatch):
+    """At an optimum (1^T lambda = 0 up to rounding) the dual point reuses A^T lambda: it makes
+    one pass over the library, not two, is feasible for the projected lambda (checked with the
+    dense A) and its scale equals the two-pass one to 1e-9; far from 1^T lambda = 0 (the zero
+    point) the second pass is made and the scale is the exact one."""
+    from gaconvex.solvers import MatrixOperator
+    from gaconvex.solvers.certificates import _dual_feasible_point
+
+    A, y = random_lasso(seed=23)
+    problem = LassoProblem(MatrixOperator(A), y, 0.2 * LassoProblem(A, y, 1.0).beta_max())
+    passes = []
+    original = MatrixOperator.rmatvec
+    monkeypatch.setattr(MatrixOperator, "rmatvec",
+                        lambda self, r: passes.append(1) or original(self, r))
+    solution = solve_reference(problem)
+    lam = problem.datafit.gradient(problem.residual(solution.z, solution.xi))
+    passes.clear()
+    cert = certificate(problem, solution)
+    assert len(passes) == 1 and cert.ok(1e-6)
+    projected = lam - lam.mean()
+    _, exact = _dual_feasible_point(problem, lam, problem.beta_t)
+    assert cert.dual_scale == pytest.approx(exact, rel=1e-9) and cert.dual_scale <= exact
+    assert np.max(np.abs(A.T @ (cert.dual_scale * projected))) <= problem.beta_t * (1 + 1e-15)
+    passes.clear()
+    zero = LassoSolution(np.zeros(A.shape[1]), 0.0, np.zeros(0), 0.0, np.zeros(y.size), -y,
+                         "zero", "test", 0.0)
+    far = certificate(problem, zero)
+    assert len(passes) == 2
+    away = -(y - y.mean())
+    assert far.dual_scale == pytest.approx(problem.beta_t / np.max(np.abs(A.T @ away)), rel=1e-12)
+
+
 @pytest.mark.parametrize("loss, tau", [("quantile", 0.3), ("l1", 0.5)])
 def test_certificate_general_losses(loss, tau):
     """Box-conjugate losses: the dual value -lambda^T y at the rescaled lambda lower-bounds an
