@@ -137,26 +137,35 @@ def solve_working_set(problem: LassoProblem, *, tol: float = 1e-9, max_iter: int
     start = time.perf_counter()
     options = dict(tol=tol, max_iter=max_iter, time_limit=time_limit, verbose=verbose,
                    screening=screening, initial_size=initial_size, top_violators=top_violators)
-    betas = continuation(problem)
     if problem.datafit.smooth:  # the stages before the last only warm-start it
-        solution = _path(problem, _decreasing(problem, betas), certify_all=False, **options)[-1]
+        solution = _path(problem, _continuation_of, certify_all=False, **options)[-1]
     else:
-        solution = lasso_path(problem, betas, **options)[-1]
+        solution = lasso_path(problem, continuation(problem), **options)[-1]
     solution.solve_time = time.perf_counter() - start  # the whole continuation, not its last stage
     return solution
 
 
-def continuation(problem: LassoProblem, per_decade: float = 0.25) -> np.ndarray:
+def _continuation_of(state: "_WorkingSet") -> np.ndarray:
+    """The :func:`continuation` betas of the working set's problem, decreasing; for the squared
+    loss beta_max comes from the working set's pass at z = 0, which its first iteration then
+    reuses (one pass over the library, not two)."""
+    problem = state.problem
+    top = state.beta_max() if problem.datafit.quadratic and not state.remote else None
+    return _decreasing(problem, continuation(problem, top=top))
+
+
+def continuation(problem: LassoProblem, per_decade: float = 0.25,
+                 top: float | None = None) -> np.ndarray:
     """beta_t values from near beta_max down to the problem's beta_t (``per_decade`` per factor
     10, at least one stage before it): warm starts keep the active sets well conditioned, so
     beta = 1e-7 is as easy as 1e-3.  One stage per 4 decades took fewer steps and passes than
     one per decade (2-layer ReLU N = 10^4: 2,089 against 2,954 steps, 6.0 s -> 4.3 s; deep
     narrow ReLU L = 3 N = 200: 0.42 s -> 0.29 s; abs L = 3 N = 2,000: 17.8 s -> 16.6 s; the
-    sunspots unchanged at 1.7 s)."""
+    sunspots unchanged at 1.7 s).  ``top``: beta_max if known."""
     beta = problem.beta_t
     if not problem.datafit.smooth:
         return np.array([beta])
-    top = problem.beta_max()
+    top = problem.beta_max() if top is None else top
     if not top > 10 * beta:
         return np.array([beta])
     steps = int(np.ceil(per_decade * np.log10(top / beta)))
@@ -204,6 +213,15 @@ class _WorkingSet:
         self.passes = {"full": 0, "restricted": 0, "restricted_columns": 0}
         if getattr(problem.A, "structured_products", False) and not self.remote:
             self.inner.correlate = self._structured_correlations
+        self.zero = None  # A^T lambda at z = 0 (``beta_max``), for the first pass of ``run``
+
+    def beta_max(self) -> float:
+        """max_j |A_j^T lambda_0| over the library, lambda_0 = -W (y - P y) the dual vector at
+        z = 0 (:meth:`LassoProblem.beta_max` for the squared loss); the correlations are kept
+        for the first pass of ``run``."""
+        self.zero = self.problem.A.rmatvec(-self.transform.root * self.transform.target)
+        self.passes["full"] += 1
+        return float(np.max(np.abs(self.zero), initial=0.0))
 
     def _rank(self) -> int:
         """Dimension of the inner column space: the rows (N, or the knots' r) less the free
@@ -363,7 +381,11 @@ class _WorkingSet:
                 top = problem.A.top_violators(lam, 2 * self._batch(), beta * (1 + tol))
                 max_ratio = max(top.max_abs, float(np.max(np.abs(held), initial=0.0))) / beta
             else:
-                c = self._correlations(lam, scope)  # A_j^T lam, j in scope
+                if self.zero is not None and exact and not self.members:  # z = 0: beta_max's
+                    c = self.zero[scope]
+                else:
+                    c = self._correlations(lam, scope)  # A_j^T lam, j in scope
+                self.zero = None
                 max_ratio = float(np.max(np.abs(c), initial=0.0)) / beta
                 if exact and self.restricted:  # the pool of the next pool passes
                     self.pool = pool = self._pool(c, candidates)
@@ -692,6 +714,8 @@ def _path(problem, betas, *, tol, max_iter, time_limit, verbose, screening, init
     path = []
     with threadpool_limits(1):
         state = _WorkingSet(problem, screening, initial_size, top_violators)
+        if callable(betas):  # a schedule of the working set (``_continuation_of``)
+            betas = betas(state)
         for k, b in enumerate(betas):
             t0 = time.perf_counter()
             last = k == len(betas) - 1

@@ -537,3 +537,30 @@ def test_violators_at_peaks_of_adjacent_columns():
     held = np.isin(np.arange(9), [2, 6, 8])
     np.testing.assert_array_equal(_violators(c, scope, 1.0, level, held, 10, peaks=True),
                                   [1, 3, 4])
+
+
+def test_continuation_takes_beta_max_from_the_first_pass(monkeypatch):
+    """The working set's pass at z = 0 gives problem.beta_max() (weights, a free intercept and
+    an unpenalized column projected out: the same dual vector up to sign) and the same
+    continuation betas; the first outer iteration reuses it, so a continuation solve makes no
+    library pass beyond the working set's own (counted in info["passes"]) and the
+    certificate's, and reaches cvxpy's weighted optimum."""
+    from gaconvex.solvers import working_set as ws
+
+    rng = np.random.default_rng(27)
+    A, y = rng.standard_normal((30, 80)), rng.standard_normal(30)
+    U, w = rng.standard_normal((30, 1)), rng.uniform(0.5, 2.0, 30)
+    problem = LassoProblem(MatrixOperator(A), y, 1e-3, unpenalized=U, sample_weight=w)
+    state = ws._WorkingSet(problem, True, 10)
+    assert state.beta_max() == pytest.approx(problem.beta_max(), rel=1e-12)
+    np.testing.assert_allclose(ws._continuation_of(state), ws.continuation(problem), rtol=1e-12)
+    assert len(ws.continuation(problem)) > 1
+    passes = []
+    original = MatrixOperator.rmatvec
+    monkeypatch.setattr(MatrixOperator, "rmatvec",
+                        lambda self, r: passes.append(1) or original(self, r))
+    sol = solve(problem, "working_set", initial_size=10)
+    assert len(passes) == sol.info["passes"]["full"] + 1  # + the certificate's
+    assert sol.status == "optimal" and sol.certificate.ok(1e-9)
+    assert sol.objective == pytest.approx(
+        cvxpy_lasso_value(A, y, problem.beta_t, weights=w, U=U), rel=1e-7)
