@@ -189,12 +189,12 @@ class ActiveSetLasso:
         the column space, e.g. :class:`gaconvex.solvers.knot_basis.KnotBasis`: R, T, the signs,
         z_T and the column norms stay; the copy hashes are recomputed unless ``probe`` is
         given).  ``M`` may be a whole
-        Fortran-ordered buffer of at least the store's capacity (its first s columns the held
-        ones): it becomes the store without a copy.  ``probe``: the copy-hash probes in the
+        Fortran-ordered buffer (its first s columns the held ones): it becomes the store without
+        a copy, its width the store's capacity.  ``probe``: the copy-hash probes in the
         new coordinates (K^T p for the old probes p when the old coordinates are K of the
         new: the hashes p^T m = (K^T p)^T m' stay valid and are not recomputed)."""
         self.b = b
-        if M.flags.f_contiguous and M.shape[1] >= self._store.shape[1]:
+        if M.flags.f_contiguous and M.shape[1] >= self.s:
             self._store = M
         else:
             self._store = np.empty((b.size, self._store.shape[1]), order="F")

@@ -94,6 +94,10 @@ _RESTRICTED_BELOW = 0.5
 _KNOTS_MIN_ROWS = 5_000
 _KNOTS_MAX_FRACTION = 0.25
 _KNOTS_RTOL = 1e-11
+#: A working set on the knot basis that returns to all N rows (``_WorkingSet._decompress``)
+#: takes along only its active columns when all of them would need more than this: at the
+#: 50-beta path's small betas (N = 10^5) the held store was 10^5 x 25,344 (18.9 GiB).
+_DECOMPRESS_BYTES = 1 << 30
 
 
 def progress_report(verbose: bool, title: str = "working-set Lasso",
@@ -306,9 +310,14 @@ class _WorkingSet:
 
     def _decompress(self) -> None:
         """Move the inner problem back to all N rows: M = K M' and Q = K Q' (the columns are
-        in the span of K to rounding, ``_compressed``), the target itself."""
-        inner = self.inner
-        M = np.empty((self.problem.n_samples, inner._store.shape[1]), order="F")
+        in the span of K to rounding, ``_compressed``), the target itself; only the active
+        columns when the held ones would take more than ``_DECOMPRESS_BYTES`` there."""
+        inner, n = self.inner, self.problem.n_samples
+        if 8 * n * inner.s > _DECOMPRESS_BYTES:  # only the active columns go back to all rows
+            keep = np.zeros(inner.s, dtype=bool)
+            keep[inner.T] = True
+            self._forget(keep)
+        M = np.empty((n, inner.s), order="F")
         M[:, :inner.s] = self.knots.expand(inner.M)
         Q = self.knots.expand(inner.Q)
         self.knots = self.b_perp = None
@@ -480,11 +489,17 @@ class _WorkingSet:
         keep |= score > 0.9  # never drop a column near the boundary (it would come right back)
         if keep.sum() > 0.75 * members.size:  # too few to drop to pay for copying the store
             return
-        inner.keep_columns(keep)
-        self.in_set[members[~keep]] = False
-        self.members = members[keep].tolist()
+        self._forget(keep)
         if self.knots is not None:
             self._shrink()
+
+    def _forget(self, keep: np.ndarray) -> None:
+        """Drop the held columns outside the mask ``keep`` (members' order; it covers the
+        active set): they leave the set and may enter again if they violate."""
+        members = np.asarray(self.members, dtype=np.intp)
+        self.inner.keep_columns(keep)
+        self.in_set[members[~keep]] = False
+        self.members = members[keep].tolist()
 
     def _shrink(self) -> None:
         """Drop the knots that no held column bends at any more (those of pruned columns) when

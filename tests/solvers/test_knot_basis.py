@@ -188,3 +188,31 @@ def test_dropping_the_knots_of_pruned_columns_keeps_the_inner_state(knots_on):
     assert state.knots.r < rows
     assert np.allclose(state._full(state.inner.residual()), rho, atol=1e-12)
     assert state.inner.solve(problem.beta_t) <= 1  # no step needed: still the optimum
+
+
+@pytest.mark.parametrize("storage", ["dense", "structured"])
+def test_returning_to_all_rows_over_budget_takes_only_the_active_columns(storage, monkeypatch,
+                                                                        knots_on):
+    """When the held columns on all N rows would exceed the budget, the inner problem returns
+    to all rows with its active columns only (the others leave the set and re-enter if they
+    violate): at a small beta (extended-precision residuals on all rows) the optimum is still
+    cvxpy's, and the inner solver held no inactive column right after the return."""
+    monkeypatch.setattr(working_set, "_DECOMPRESS_BYTES", 1)
+    seen = []
+    original = working_set._WorkingSet._decompress
+
+    def spy(self):
+        original(self)
+        seen.append((self.inner.s, len(self.inner.T), len(self.members)))
+
+    monkeypatch.setattr(working_set._WorkingSet, "_decompress", spy)
+    rng = np.random.default_rng(8)
+    x = np.sort(rng.uniform(-2, 2, 40))
+    y = np.sin(2 * x) + 0.1 * rng.standard_normal(x.size)
+    D = library_1d(x, gs.architecture("relu", 2), storage=storage)
+    problem = LassoProblem.from_dictionary(D, y, 1e-6)
+    sol = solve(problem, "working_set")
+    assert seen and all(s == t == m for s, t, m in seen), seen
+    assert sol.status == "optimal"
+    oracle = cvxpy_lasso_value(D.to_dense(), y, problem.beta_t, intercept=D.intercept)
+    assert sol.objective == pytest.approx(oracle, rel=1e-6)
