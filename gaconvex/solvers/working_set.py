@@ -149,13 +149,18 @@ def solve_working_set(problem: LassoProblem, *, tol: float = 1e-9, max_iter: int
     return solution
 
 
+def _beta_max_of(state: "_WorkingSet") -> float:
+    """``problem.beta_max()`` of the working set's problem; for the squared loss from the
+    working set's pass at z = 0, which its first iteration then reuses (one pass over the
+    library, not two)."""
+    if state.problem.datafit.quadratic and not state.remote:
+        return state.beta_max()
+    return state.problem.beta_max()
+
+
 def _continuation_of(state: "_WorkingSet") -> np.ndarray:
-    """The :func:`continuation` betas of the working set's problem, decreasing; for the squared
-    loss beta_max comes from the working set's pass at z = 0, which its first iteration then
-    reuses (one pass over the library, not two)."""
-    problem = state.problem
-    top = state.beta_max() if problem.datafit.quadratic and not state.remote else None
-    return _decreasing(problem, continuation(problem, top=top))
+    """The :func:`continuation` betas of the working set's problem, decreasing."""
+    return _decreasing(state.problem, continuation(state.problem, top=_beta_max_of(state)))
 
 
 def continuation(problem: LassoProblem, per_decade: float = 0.25,
@@ -391,7 +396,7 @@ class _WorkingSet:
                 max_ratio = max(top.max_abs, float(np.max(np.abs(held), initial=0.0))) / beta
             else:
                 if self.zero is not None and exact and not self.members:  # z = 0: beta_max's
-                    c = self.zero[scope]
+                    c = self.zero if scope.size == problem.n_features else self.zero[scope]
                 else:
                     c = self._correlations(lam, scope)  # A_j^T lam, j in scope
                 self.zero = None
@@ -692,6 +697,12 @@ def lasso_path(problem: LassoProblem, betas=None, *, n_betas: int = 50, ratio: f
     ``ratio * beta_max``.  Options as in :func:`solve_working_set`; ``time_limit`` bounds the
     whole path.
     """
+    options = dict(tol=tol, max_iter=max_iter, time_limit=time_limit, verbose=verbose,
+                   screening=screening, initial_size=initial_size, top_violators=top_violators)
+    if betas is None and problem.datafit.smooth:  # beta_max from the working set's first pass
+        return _path(problem, lambda state: _decreasing(
+            problem, _beta_max_of(state) * np.geomspace(1.0, ratio, n_betas)),
+            certify_all=True, **options)
     if betas is None:
         betas = problem.beta_max() * np.geomspace(1.0, ratio, n_betas)
     betas = _decreasing(problem, betas)
@@ -700,9 +711,7 @@ def lasso_path(problem: LassoProblem, betas=None, *, n_betas: int = 50, ratio: f
                                                     max_iter=max_iter, time_limit=time_limit,
                                                     verbose=verbose, initial_size=initial_size)
                 for b in betas]
-    return _path(problem, betas, tol=tol, max_iter=max_iter, time_limit=time_limit,
-                 verbose=verbose, screening=screening, initial_size=initial_size,
-                 top_violators=top_violators, certify_all=True)
+    return _path(problem, betas, certify_all=True, **options)
 
 
 def _decreasing(problem: LassoProblem, betas) -> np.ndarray:
@@ -729,7 +738,7 @@ def _path(problem, betas, *, tol, max_iter, time_limit, verbose, screening, init
     path = []
     with threadpool_limits(1):
         state = _WorkingSet(problem, screening, initial_size, top_violators)
-        if callable(betas):  # a schedule of the working set (``_continuation_of``)
+        if callable(betas):  # a schedule from the working set (``_beta_max_of``)
             betas = betas(state)
         for k, b in enumerate(betas):
             t0 = time.perf_counter()

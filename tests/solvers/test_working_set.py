@@ -564,3 +564,10 @@ def test_continuation_takes_beta_max_from_the_first_pass(monkeypatch):
     assert sol.status == "optimal" and sol.certificate.ok(1e-9)
     assert sol.objective == pytest.approx(
         cvxpy_lasso_value(A, y, problem.beta_t, weights=w, U=U), rel=1e-7)
+    passes.clear()  # lasso_path's default betas from beta_max: the same single pass
+    path = lasso_path(problem, n_betas=4)
+    assert not path[0].z.any() and path[0].status == "optimal"  # at beta_max: z* = 0
+    assert len(passes) == path[-1].info["passes"]["full"]  # (no certificate attached here)
+    last = 1e-4 * problem.beta_max()
+    assert path[-1].objective == pytest.approx(
+        cvxpy_lasso_value(A, y, last, weights=w, U=U), rel=1e-7)
