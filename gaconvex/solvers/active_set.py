@@ -26,16 +26,17 @@ EXTENDED = 2.0 ** -11
 
 def _triangular(R: np.ndarray, t: int, b: np.ndarray, transpose: bool = False) -> np.ndarray:
     """R^-1 b (or R^-T b) for the upper-triangular R[:t, :t] of the preallocated buffer ``R``,
-    by LAPACK dtrtrs in place (:mod:`._qr_update`): the active-set method makes thousands of
-    small solves, and copying the block (scipy's wrapper) costs more than the solve."""
+    solved in place by compiled substitution (:mod:`._qr_update`): the active-set method makes
+    thousands of small solves, and copying the block (scipy's wrapper) costs more than the
+    solve."""
     from ._qr_update import solve_triangular
 
     if t == 0:
         return np.zeros_like(b)
     x, info = solve_triangular(R, t, b, transpose)
     if info != 0:
-        raise GaconvexError(f"active-set triangular solve failed (LAPACK dtrtrs info {info}): "
-                            "a zero pivot of R; the working set is numerically degenerate.")
+        raise GaconvexError(f"active-set triangular solve failed (zero pivot R[{info - 1}, "
+                            f"{info - 1}]): the working set is numerically degenerate.")
     return x
 
 

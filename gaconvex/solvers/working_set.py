@@ -201,7 +201,7 @@ class _WorkingSet:
         self.probes = probes(problem.n_samples)  # of the copy hashes, on all rows
         self.inner = ActiveSetLasso(target, rank=self._rank(), probe=self._probes())
         self.in_set = np.zeros(problem.n_features, dtype=bool)
-        self.members: list[int] = []
+        self.members = np.zeros(0, dtype=np.intp)  # the held columns' library indices
         self.screening = screening
         self.initial_size = initial_size
         self.norms = problem.A.column_norms() * np.sqrt(problem.weights.max())  # of W^1/2 A_j
@@ -262,7 +262,7 @@ class _WorkingSet:
             if self.knots is not None:
                 columns = self._compressed(raw, columns)
         kept = self.inner.add_columns(columns)
-        self.members.extend(new[kept].tolist())
+        self.members = np.concatenate([self.members, new[kept]]).astype(np.intp, copy=False)
         return kept
 
     def _from_breakpoints(self, new: np.ndarray) -> np.ndarray:
@@ -342,7 +342,7 @@ class _WorkingSet:
         pass over the members only (O(N + s K), describing each member anew: ~100 flops a
         column), or one over the whole library (O(N + P K), 002's piecewise-linear features, K
         breakpoints a column)."""
-        members = np.asarray(self.members, dtype=np.intp)
+        members = self.members
         n, P, s = self.problem.n_samples, self.problem.n_features, members.size
         cost = {"dense": rho.size * s, "members": 128 * s + 8 * n, "library": 8 * P + 8 * n}
         way = min(cost, key=cost.get)
@@ -395,7 +395,7 @@ class _WorkingSet:
                 top = problem.A.top_violators(lam, 2 * self._batch(), beta * (1 + tol))
                 max_ratio = max(top.max_abs, float(np.max(np.abs(held), initial=0.0))) / beta
             else:
-                if self.zero is not None and exact and not self.members:  # z = 0: beta_max's
+                if self.zero is not None and exact and not self.members.size:  # z = 0: beta_max's
                     c = self.zero if scope.size == problem.n_features else self.zero[scope]
                 else:
                     c = self._correlations(lam, scope)  # A_j^T lam, j in scope
@@ -483,7 +483,7 @@ class _WorkingSet:
         """Keep the working set at most ~6 times the active set: when it grows past that, drop
         the held columns that are inactive and least correlated down to ~3 times (they may
         come back if they violate later; the slack keeps the copies of the held columns rare)."""
-        inner, members = self.inner, np.asarray(self.members, dtype=np.intp)
+        inner, members = self.inner, self.members
         limit = 3 * len(inner.T) + 2 * self.initial_size
         if members.size <= 2 * limit:
             return
@@ -501,10 +501,9 @@ class _WorkingSet:
     def _forget(self, keep: np.ndarray) -> None:
         """Drop the held columns outside the mask ``keep`` (members' order; it covers the
         active set): they leave the set and may enter again if they violate."""
-        members = np.asarray(self.members, dtype=np.intp)
         self.inner.keep_columns(keep)
-        self.in_set[members[~keep]] = False
-        self.members = members[keep].tolist()
+        self.in_set[self.members[~keep]] = False
+        self.members = self.members[keep]
 
     def _shrink(self) -> None:
         """Drop the knots that no held column bends at any more (those of pruned columns) when
@@ -520,8 +519,8 @@ class _WorkingSet:
     def solution(self, beta, status, start, iterations) -> LassoSolution:
         problem = _with_beta(self.problem, beta)
         z = np.zeros(problem.n_features)
-        if self.members:
-            z[np.asarray(self.members)] = self.inner.z
+        if self.members.size:
+            z[self.members] = self.inner.z
         xi, omega = free_coefficients(problem, z)
         if self.inner.precise:  # near interpolation: the certificate's columns, not ours
             z, xi, omega = refine_on_support(problem, z, xi, omega)

@@ -183,7 +183,7 @@ def test_dropping_the_knots_of_pruned_columns_keeps_the_inner_state(knots_on):
     active[state.inner.T] = True
     rows = state.knots.r
     state.inner.keep_columns(active)
-    state.members = list(np.asarray(state.members)[active])
+    state.members = state.members[active]
     state._shrink()
     assert state.knots.r < rows
     assert np.allclose(state._full(state.inner.residual()), rho, atol=1e-12)
