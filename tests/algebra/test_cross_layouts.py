@@ -74,7 +74,12 @@ def test_layouts_against_cofactor_determinants_and_exact_rescaling(V, shift):
     assert (error <= tolerance).all(), (error.max(), tolerance.min())
     shifted = generalized_cross(np.ldexp(V[normal], shift).transpose(1, 2, 0).copy(),
                                 layout="soa", rtol=0.0).T
-    np.testing.assert_array_equal(shifted, np.ldexp(soa[normal], shift * (d - 1)))
+    # scaling by 2^k is exact for normal numbers only: compare the entries that stay normal
+    # (a tiny cross product of nearly dependent rows can be subnormal although total is not)
+    expected = np.ldexp(soa[normal], shift * (d - 1))
+    tiny = np.finfo(float).tiny
+    exact = ((np.abs(soa[normal]) >= tiny) & (np.abs(expected) >= tiny)) | (soa[normal] == 0)
+    np.testing.assert_array_equal(shifted[exact], expected[exact])
 
 
 @pytest.mark.parametrize("d", range(2, MAX_GENERATED_D + 2))
