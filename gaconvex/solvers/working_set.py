@@ -329,8 +329,7 @@ class _WorkingSet:
             keep = np.zeros(inner.s, dtype=bool)
             keep[inner.T] = True
             self._forget(keep)
-        M = np.empty((n, inner.s), order="F")
-        M[:, :inner.s] = self.knots.expand(inner.M)
+        M = self.knots.expand(inner.M)  # (Fortran-ordered: it becomes the store, no copy)
         Q = self.knots.expand(inner.Q)
         self.knots = self.b_perp = None
         self.inner.replace_rows(self.transform.target, M, Q, rank=self._rank(),
@@ -402,7 +401,8 @@ class _WorkingSet:
                 top = problem.A.top_violators(lam, 2 * self._batch(), beta * (1 + tol))
                 max_ratio = max(top.max_abs, float(np.max(np.abs(held), initial=0.0))) / beta
             else:
-                if self.zero is not None and exact and not self.members.size:  # z = 0: beta_max's
+                if self.zero is not None and exact and not self.members.size:
+                    # z = 0: the correlations of beta_max's pass
                     c = self.zero if scope.size == problem.n_features else self.zero[scope]
                 else:
                     c = self._correlations(lam, scope)  # A_j^T lam, j in scope
