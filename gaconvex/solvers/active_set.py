@@ -35,9 +35,13 @@ def _triangular(R: np.ndarray, t: int, b: np.ndarray, transpose: bool = False) -
         return np.zeros_like(b)
     x, info = solve_triangular(R, t, b, transpose)
     if info != 0:
-        raise GaconvexError(f"active-set triangular solve failed (zero pivot R[{info - 1}, "
-                            f"{info - 1}]): the working set is numerically degenerate.")
+        _zero_pivot(info)
     return x
+
+
+def _zero_pivot(info: int):
+    raise GaconvexError(f"active-set triangular solve failed (zero pivot R[{info - 1}, "
+                        f"{info - 1}]): the working set is numerically degenerate.")
 
 
 def probes(n: int) -> np.ndarray:
@@ -418,6 +422,50 @@ class ActiveSetLasso:
         """Whether the objective is now below ``before`` by more than its rounding."""
         return self.objective(beta) < before - 64 * np.finfo(float).eps * before
 
+    def _descend(self, beta: float, barred: np.ndarray, entry: np.ndarray, budget: int) -> bool:
+        """The sign-consistency phase, at most ``budget`` steps: while the signed optimum z*
+        disagrees in sign with theta, step to its first sign change and drop that coordinate
+        (barring a column that leaves without descent since it entered, ``entry``); then take
+        z*.  False if the budget ran out first.  Compiled (:mod:`._sign_descent`) on float64
+        residuals; in ``precise`` mode by :meth:`_descend_precise`."""
+        if self.precise:
+            return self._descend_precise(beta, barred, entry, budget)
+        from ._sign_descent import descend
+
+        T = np.array(self.T, dtype=np.intp)
+        theta, zT = np.array(self.theta, dtype=float), np.array(self.zT, dtype=float)
+        t, steps, done, info = descend(self._Q, self._R, self._Qb, self.b, T, theta, zT,
+                                       T.size, beta, entry, barred, max(budget, 0))
+        self.steps += steps
+        self.T, self.theta, self.zT = T[:t].tolist(), theta[:t], zT[:t]
+        if info:
+            _zero_pivot(info)
+        return done
+
+    def _descend_precise(self, beta: float, barred, entry, budget: int) -> bool:
+        """:meth:`_descend` with the extended-precision signed optimum and objective."""
+        for _ in range(max(budget, 0)):
+            self.steps += 1
+            if not self.T:
+                return True
+            target = self._signed_optimum(beta)
+            flips = np.flatnonzero(np.sign(target) != self.theta)
+            if not flips.size:
+                self.zT = target
+                return True
+            delta = target - self.zT
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t = np.where(delta[flips] != 0, -self.zT[flips] / delta[flips], 0.0)
+            k = int(flips[int(np.argmin(t))])
+            self.zT = self.zT + float(np.clip(t.min(), 0.0, 1.0)) * delta
+            leaving = self.T[k]
+            if not np.isnan(entry[leaving]):
+                if not self._fallen(entry[leaving], beta):
+                    barred[leaving] = True  # in and out without descent (``solve``)
+                entry[leaving] = np.nan
+            self._drop(k)
+        return False
+
     def solve(self, beta: float, *, tol: float = 1e-10, max_steps: int | None = None) -> int:
         """Run the active-set method at ``beta`` to an exact KKT point (violations above
         beta (1 + tol) plus the rounding level enter); returns the steps.
@@ -436,25 +484,10 @@ class ActiveSetLasso:
         self._refresh_Qb()
         start, bland = self.steps, False
         barred = np.zeros(self.s, dtype=bool)
-        entry: dict[int, float] = {}  # objective when each column entered in this call
-        while self.steps - start < max_steps:
-            self.steps += 1
-            if self.T:
-                target = self._signed_optimum(beta)
-                flips = np.flatnonzero(np.sign(target) != self.theta)
-                if flips.size:  # step to the first sign change and drop that coordinate
-                    delta = target - self.zT
-                    with np.errstate(divide="ignore", invalid="ignore"):
-                        t = np.where(delta[flips] != 0, -self.zT[flips] / delta[flips], 0.0)
-                    k = int(flips[int(np.argmin(t))])
-                    self.zT = self.zT + float(np.clip(t.min(), 0.0, 1.0)) * delta
-                    leaving = self.T[k]
-                    if leaving in entry and not self._fallen(entry.pop(leaving), beta):
-                        barred[leaving] = True  # in and out without descent: its violation
-                        # is below what the factorization resolves (else it cycles)
-                    self._drop(k)
-                    continue
-                self.zT = target
+        entry = np.full(self.s, np.nan)  # objective when each column entered in this call
+        while True:
+            if not self._descend(beta, barred, entry, start + max_steps - self.steps):
+                break
             rho = self.residual()
             correlations = self._correlations(rho)
             correlations[self.T] = 0.0

@@ -437,6 +437,8 @@ class _WorkingSet:
                 if not exact:  # the pool has run out: look at every candidate
                     pool, exhausted = None, True
                     continue
+                if not certify:  # a warm start needs no extended precision
+                    return "warm_start", it
                 if not inner.precise:  # optimal to the working precision; a small beta:
                     self._precise()  # redo in extended precision
                     inner.solve(beta)
@@ -451,6 +453,8 @@ class _WorkingSet:
                 if not exact:  # (of the pool: look at every candidate)
                     pool, exhausted = None, True
                     continue
+                if not certify:
+                    return "warm_start", it
                 if not inner.precise:  # look again with residuals in extended precision
                     self._precise()
                     inner.solve(beta)

@@ -76,3 +76,41 @@ def test_in_place_triangular_solves_match_lapack_on_the_block(rng):
     assert solve_triangular(singular, 7, np.ones(7), transpose=True)[1] == 4
     with pytest.raises(ValueError, match="Fortran"):
         solve_triangular(np.ascontiguousarray(buffer), 7, np.ones(7))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_compiled_sign_descent_matches_the_python_steps(seed):
+    """The compiled sign-consistency phase (``_descend``: step to the first sign change of the
+    signed optimum, drop it, repeat) against the same steps in numpy (``_descend_precise`` in
+    float64): the same drops in the same order, the same bars (a column that leaves without
+    the objective below its entry value), coefficients to rounding; afterwards the signs agree,
+    z_T solves M_T^T (M_T z - b) + beta theta = 0, and Q R is still M_T with Q orthonormal."""
+    import copy
+
+    rng = np.random.default_rng(seed)
+    n, s, beta = 40, 30, 0.5
+    inner = ActiveSetLasso(rng.standard_normal(n))
+    inner.add_columns(rng.standard_normal((n, s)))
+    for j in rng.permutation(s)[:14]:
+        assert inner._insert(int(j), float(rng.choice([-1.0, 1.0])))
+    inner.zT = inner.theta * rng.uniform(0.1, 1.0, len(inner.T))  # sign-consistent start
+    inner._refresh_Qb()
+    entry = np.full(s, np.nan)
+    entry[inner.T[::2]] = 1e300  # entered far above: leaving them is a descent
+    entry[inner.T[1::2]] = 0.0  # entered below any objective: leaving bars them
+    oracle, start = copy.deepcopy(inner), copy.deepcopy(inner)
+    barred, barred_oracle = np.zeros(s, dtype=bool), np.zeros(s, dtype=bool)
+    entry_oracle = entry.copy()
+    assert inner._descend(beta, barred, entry, 10_000)
+    assert oracle._descend_precise(beta, barred_oracle, entry_oracle, 10_000)
+    assert inner.steps == oracle.steps and inner.T == oracle.T and len(inner.T) < 14
+    np.testing.assert_array_equal(barred, barred_oracle)
+    np.testing.assert_array_equal(np.isnan(entry), np.isnan(entry_oracle))
+    np.testing.assert_allclose(inner.zT, oracle.zT, rtol=1e-10, atol=1e-12)
+    M = inner.M[:, inner.T]
+    assert np.all(np.sign(inner.zT) == inner.theta)
+    np.testing.assert_allclose(M.T @ (M @ inner.zT - inner.b) + beta * inner.theta, 0, atol=1e-10)
+    np.testing.assert_allclose(inner.Q @ inner.R, M, atol=1e-12)
+    np.testing.assert_allclose(inner.Q.T @ inner.Q, np.eye(len(inner.T)), atol=1e-12)
+    assert not start._descend(beta, np.zeros(s, dtype=bool), np.full(s, np.nan), 1)
+    assert start.steps == 1 and len(start.T) == 13  # a budget of one step: one drop, not done

@@ -593,3 +593,29 @@ def test_outer_correlations_agree_with_the_inner_ones_near_interpolation():
     outer = problem.A.rmatvec(state.transform.root * state._full(rho))[state.members]
     level = rounding_level(x.size, state.norms[state.members], float(np.linalg.norm(rho)))
     assert np.all(np.abs(outer - state.inner.M.T @ rho) <= 0.1 * level)
+
+
+def test_warm_start_stages_stay_in_working_precision(monkeypatch):
+    """The continuation's stages before the last only warm-start it: when their violations
+    fall below the float64 rounding level they stop, and only the last stage (the problem's
+    beta) redoes its end in extended precision (the sunspots' stage at beta_t ~ 1.8e-6 went
+    precise before and its successor then ran all its ~1,800 steps at ~2x the cost; on this
+    100-year subset the third of four stages did).  The fit must still reach cvxpy +
+    Clarabel's optimum with its certificate."""
+    from gaconvex import convex_fit
+    from gaconvex.datasets import sunspot_autoregression
+    from gaconvex.solvers import working_set
+
+    stages, precise_at = [], []
+    run, precise = working_set._WorkingSet.run, working_set._WorkingSet._precise
+    monkeypatch.setattr(working_set._WorkingSet, "run", lambda self, beta, *a, **k: (
+        stages.append(beta) or run(self, beta, *a, **k)))
+    monkeypatch.setattr(working_set._WorkingSet, "_precise", lambda self: (
+        precise_at.append(stages[-1]) or precise(self)))
+    x, y = sunspot_autoregression(1700, 100)
+    fit = convex_fit(x, y, gs.architecture("abs", 3), 1e-3, storage="structured")
+    assert len(stages) >= 3 and precise_at  # a continuation whose last stage went precise
+    assert set(precise_at) == {stages[-1]}
+    ref = convex_fit(x, y, gs.architecture("abs", 3), 1e-3, solver="reference", certify=False)
+    assert fit.objective == pytest.approx(ref.objective, rel=1e-6)
+    assert fit.certificate.lasso.ok(1e-6), fit.certificate.summary()
