@@ -20,8 +20,8 @@ FALL = 64 * np.finfo(float).eps
 
 
 @numba.njit(cache=True, nogil=True)
-def objective(Q, R, b, zT, t, beta):  # pragma: no cover - compiled
-    """1/2 ||Q R z_T - b||^2 + beta ||z_T||_1 (the float64 residual of the method)."""
+def residual(Q, R, b, zT, t):  # pragma: no cover - compiled
+    """rho = Q (R z_T) - b in float64 (the method's residual in working precision)."""
     w = np.zeros(t)
     for j in range(t):
         for i in range(j + 1):
@@ -30,7 +30,28 @@ def objective(Q, R, b, zT, t, beta):  # pragma: no cover - compiled
     for j in range(t):
         for row in range(b.size):
             rho[row] += Q[row, j] * w[j]
-    return 0.5 * np.dot(rho, rho) + beta * np.abs(zT[:t]).sum()
+    return rho
+
+
+@numba.njit(cache=True, nogil=True)
+def value(rho, zT, t, beta):  # pragma: no cover - compiled
+    """1/2 ||rho||^2 + beta ||z_T||_1, summed in index order."""
+    total = 0.0
+    for row in range(rho.size):
+        total += rho[row] * rho[row]
+    penalty = 0.0
+    for j in range(t):
+        penalty += abs(zT[j])
+    return 0.5 * total + beta * penalty
+
+
+@numba.njit(cache=True, nogil=True)
+def objective(Q, R, b, zT, t, beta):  # pragma: no cover - compiled
+    """1/2 ||Q R z_T - b||^2 + beta ||z_T||_1 by :func:`residual` and :func:`value`: the
+    method compares objectives of different states to 64 eps (``FALL``), and near interpolation
+    the residual's rounding (eps ||b||) is far above that, so every objective of a float64
+    solve must come from the same arithmetic (``ActiveSetLasso.objective``)."""
+    return value(residual(Q, R, b, zT, t), zT, t, beta)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -261,9 +261,21 @@ class ActiveSetLasso:
         in rounding)."""
         if not self.T:
             return -self.b
-        if not self.precise:
-            return self.Q @ (self.R @ zT) - self.b
+        if not self.precise:  # compiled, as the objectives of the sign phase (``_value``)
+            from ._sign_descent import residual
+
+            return residual(self._Q, self._R, self.b, np.ascontiguousarray(zT, dtype=float),
+                            len(self.T))
         return compensated_residual(self.M, self.T, zT, self.b)
+
+    def _value(self, rho: np.ndarray, beta: float) -> float:
+        """1/2 ||rho||^2 + beta ||z_T||_1 for the residual rho of the current z_T; in float64
+        mode by the compiled sum that the sign phase compares with (:mod:`._sign_descent`)."""
+        if self.precise:
+            return 0.5 * float(rho @ rho) + beta * float(np.abs(self.zT).sum())
+        from ._sign_descent import value
+
+        return float(value(rho, np.ascontiguousarray(self.zT, dtype=float), len(self.T), beta))
 
     def _refresh_Qb(self) -> None:
         """Q^T b recomputed (steps keep it up to date: an insert appends q^T b, a deletion
@@ -406,8 +418,7 @@ class ActiveSetLasso:
         return tau, excess
 
     def objective(self, beta: float) -> float:
-        rho = self.residual()
-        return 0.5 * float(rho @ rho) + beta * float(np.abs(self.zT).sum())
+        return self._value(self.residual(), beta)
 
     def _state(self):
         return (self.Q.copy(), self.R.copy(), self._Qb[:len(self.T)].copy(), list(self.T),
@@ -496,7 +507,7 @@ class ActiveSetLasso:
                                        + self.noise(float(np.linalg.norm(rho))))
             if not violating.size:
                 return self.steps - start
-            before = 0.5 * float(rho @ rho) + beta * float(np.abs(self.zT).sum())
+            before = self._value(rho, beta)
             rounding = 64 * np.finfo(float).eps * before
             for j, sign, alpha, dependent, projection in self._attempts(violating, correlations,
                                                                         bland):
