@@ -64,44 +64,65 @@ def kkt_solve(problem: LassoProblem, support: np.ndarray, signs: np.ndarray):
     return None
 
 
-def refine_on_support(problem: LassoProblem, z: np.ndarray, xi: float, omega, steps: int = 2):
+def refine_on_support(problem: LassoProblem, z: np.ndarray, xi: float, omega, steps: int = 2,
+                      factor: tuple | None = None):
     """Iterative refinement of the KKT equations on the support S of z with its signs s:
 
-        v <- v - (M^T W M)^-1 (M^T W r + beta_t [s; 0]),   M = [A_S, B],  r = M v - y,
+        v <- v - (M^T W M)^-1 (M^T W r + beta_t [0; s]),   M = [B, A_S],  r = M v - y,
 
     with r summed in extended precision (:func:`.certificates.accurate_residual`) and the
-    solve by a float64 QR of W^1/2 M.  Near interpolation (a small beta_t) lambda = W r is
-    many orders below y; a solver that worked on other float64 columns (projected, rescaled)
-    leaves an error in lambda far above its own rounding, and this removes it (Wilkinson's
-    refinement: the residual's precision, not the factorization's, sets the accuracy).
-    Returns the refined (z, xi, omega), or the input when a sign would change."""
+    solve by an upper-triangular F with W^1/2 M = Q F, Q orthonormal: a float64 QR of W^1/2 M,
+    or, from ``factor`` = (S, R) with (I - Pi) W^1/2 A_S = Q_A R (Pi the projector onto
+    span(W^1/2 B) = span(Q_B), W^1/2 B = Q_B R_B; a solver's own factor of its projected
+    columns, e.g. the working set's on the knot basis), F = [[R_B, Q_B^T W^1/2 A_S], [0, R]]
+    without a QR of the N x |S| columns.  Near interpolation (a small beta_t) lambda = W r is
+    many orders below y; a solver that worked on other float64 columns (projected, rescaled,
+    compressed) leaves an error in lambda far above its own rounding, and this removes it
+    (Wilkinson's refinement: the residual's precision, not the factorization's, sets the
+    accuracy).  Returns the refined (z, xi, omega), or the input when a sign would change."""
     from scipy.linalg import solve_triangular
-    from threadpoolctl import threadpool_limits
 
     from .certificates import accurate_residual
 
-    support = np.flatnonzero(z)
+    support = np.flatnonzero(z) if factor is None else np.asarray(factor[0], dtype=np.intp)
     if not support.size or not problem.datafit.quadratic:
         return z, xi, omega
     signs = np.sign(z[support])
-    B = problem.unpenalized_basis()
-    root = np.sqrt(problem.weights)
-    with threadpool_limits(1):
-        Q, R = np.linalg.qr(root[:, None] * np.hstack([problem.A.columns(support), B]))
-    if np.min(np.abs(np.diag(R)), initial=np.inf) <= 1e-12 * np.max(np.abs(np.diag(R))):
+    B, root = problem.unpenalized_basis(), np.sqrt(problem.weights)
+    columns = problem.A.columns(support)
+    F = _triangular_factor(root[:, None] * B, root[:, None] * columns,
+                           None if factor is None else factor[1])
+    diagonal = np.abs(np.diag(F))
+    if np.any(signs == 0) or np.min(diagonal, initial=np.inf) <= 1e-12 * np.max(diagonal):
         return z, xi, omega  # dependent support columns: no unique refinement
-    penalty = np.concatenate([signs, np.zeros(B.shape[1])])
-    v = np.concatenate([z[support], [xi] if problem.intercept else [], np.asarray(omega)])
+    k, order = B.shape[1], np.argsort(support)  # accurate_residual's columns: increasing
+    penalty = np.concatenate([np.zeros(k), signs])
+    v = np.concatenate([[xi] if problem.intercept else [], np.asarray(omega), z[support]])
     for _ in range(steps):
-        r = accurate_residual(problem, z, xi, omega)
-        gradient = R.T @ (Q.T @ (root * r)) + problem.beta_t * penalty
-        v = v - solve_triangular(R, solve_triangular(R, gradient, trans="T"))
-        if np.any(np.sign(v[:support.size]) != signs):
+        lam = problem.weights * accurate_residual(problem, z, xi, omega, columns[:, order])
+        gradient = np.concatenate([B.T @ lam, columns.T @ lam]) + problem.beta_t * penalty
+        v = v - solve_triangular(F, solve_triangular(F, gradient, trans="T"))
+        if np.any(np.sign(v[k:]) != signs):
             return z, xi, omega
         z = np.zeros_like(z)
-        z[support] = v[:support.size]
-        xi, omega = _split(problem, v[support.size:])
+        z[support] = v[k:]
+        xi, omega = _split(problem, v[:k])
     return z, xi, omega
+
+
+def _triangular_factor(WB: np.ndarray, WA: np.ndarray, R: np.ndarray | None) -> np.ndarray:
+    """Upper-triangular F with [WB, WA] = Q F (Q orthonormal): a QR (one BLAS thread), or, given
+    R of the projected (I - Q_B Q_B^T) WA, the blocks [[R_B, Q_B^T WA], [0, R]]."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        if R is None:
+            return np.linalg.qr(np.hstack([WB, WA]), mode="r")
+        QB, RB = np.linalg.qr(WB)
+        k, t = WB.shape[1], WA.shape[1]
+        F = np.zeros((k + t, k + t))
+        F[:k, :k], F[:k, k:], F[k:, k:] = RB, QB.T @ WA, R
+        return F
 
 
 def best_point(problem: LassoProblem, points):

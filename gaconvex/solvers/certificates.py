@@ -28,6 +28,8 @@ from .solution import LassoSolution
 __all__ = ["LassoCertificate", "accurate_residual", "certificate", "dual_feasible_point"]
 
 _EPS = np.finfo(float).eps
+#: Columns of ``accurate_residual`` converted to long double at a time (N x 256 of them).
+_EXTENDED_CHUNK = 256
 
 
 @dataclass(frozen=True)
@@ -178,17 +180,23 @@ def certificate(problem: LassoProblem, solution: LassoSolution) -> LassoCertific
     )
 
 
-def accurate_residual(problem: LassoProblem, z, xi: float, omega) -> np.ndarray:
-    """r = A z + xi 1 + U omega - y summed in extended precision over the nonzero columns:
-    at a small beta_t the fit interpolates y to many digits and r is far below y, so a
-    float64 sum would leave only rounding in the dual vector the certificate tests."""
+def accurate_residual(problem: LassoProblem, z, xi: float, omega,
+                      columns: np.ndarray | None = None) -> np.ndarray:
+    """r = A z + xi 1 + U omega - y summed in extended precision over the nonzero columns
+    (``columns``: theirs, N x nnz in increasing order, if already evaluated): at a small
+    beta_t the fit interpolates y to many digits and r is far below y, so a float64 sum would
+    leave only rounding in the dual vector the certificate tests.  The columns are converted
+    ``_EXTENDED_CHUNK`` at a time (a long-double copy of all of them could exceed memory)."""
     z = np.asarray(z, dtype=np.float64)
     nonzero = np.flatnonzero(z)
     ext = np.longdouble
     r = (problem.U.astype(ext) @ np.asarray(omega, dtype=ext) + ext(xi)
          - problem.y.astype(ext))
-    if nonzero.size:
-        r = r + problem.A.columns(nonzero).astype(ext) @ z[nonzero].astype(ext)
+    for start in range(0, nonzero.size, _EXTENDED_CHUNK):
+        part = nonzero[start:start + _EXTENDED_CHUNK]
+        block = (problem.A.columns(part) if columns is None
+                 else columns[:, start:start + _EXTENDED_CHUNK])
+        r = r + block.astype(ext) @ z[part].astype(ext)
     return r.astype(np.float64)
 
 

@@ -336,10 +336,15 @@ class _WorkingSet:
                                 probe=self._probes())
 
     def _precise(self) -> None:
-        """Residuals in extended precision from now on (near interpolation, a small beta): on
-        all rows, since the compressed target K^T b is only known to eps ||b||."""
+        """Residuals in extended precision (until the next beta of a path, ``run``): on the
+        knot basis while the compressed target's rounding (K^T b and b_perp are known to
+        eps ||b||) stays within the precise mode's noise level (``ActiveSetLasso.noise``:
+        64 sqrt(r) eps ||M_j|| ||rho|| at least), i.e. ||b|| <= 64 sqrt(r) ||rho||; on all
+        rows nearer to interpolation (a small beta)."""
         if self.knots is not None:
-            self._decompress()
+            rho = float(np.linalg.norm(self.inner.residual()))
+            if self.b_norm > 64 * np.sqrt(self.knots.r) * rho:
+                self._decompress()
         self.inner.precise = True
 
     def _structured_correlations(self, rho: np.ndarray) -> np.ndarray:
@@ -389,6 +394,8 @@ class _WorkingSet:
         pool = self.pool  # the scope of pool passes; None: the next pass is exact
         exhausted = False  # whether a pool has run out at this beta
         remote = self.remote
+        if self.knots is not None:  # a new beta starts in float64 (``_precise``)
+            inner.precise = False
         for it in range(1, max_iter + 1):
             inner_rho = inner.residual()
             rho = self._full(inner_rho)  # on all rows
@@ -534,7 +541,9 @@ class _WorkingSet:
             z[self.members] = self.inner.z
         xi, omega = free_coefficients(problem, z)
         if self.inner.precise:  # near interpolation: the certificate's columns, not ours
-            z, xi, omega = refine_on_support(problem, z, xi, omega)
+            T = self.inner.T
+            z, xi, omega = refine_on_support(problem, z, xi, omega,
+                                             factor=(self.members[T], self.inner.R))
         fitted = problem.fitted(z, xi, omega)
         return LassoSolution(z=z, xi=xi, omega=omega, objective=problem.objective(z, xi, omega),
                              fitted=fitted, dual=problem.datafit.gradient(fitted - problem.y),

@@ -14,6 +14,7 @@ from gaconvex._validation import GaconvexError
 from gaconvex.solvers import (SOLVERS, LassoCertificate, LassoProblem, LassoSolution, certificate,
                               register_solver, solve, solve_reference)
 from lasso_cases import ramp_data, random_lasso
+from lasso_oracles import cvxpy_lasso_value
 
 
 def _optimum(A, y, beta):
@@ -172,3 +173,53 @@ def test_import_does_not_load_cvxpy_scipy_optimize_or_torch():
             "print(json.dumps([m for m in ('cvxpy', 'torch', 'scipy.optimize', 'sklearn') if m in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert json.loads(out) == []
+
+
+def test_refinement_with_a_solvers_factor_equals_the_qr_refinement():
+    """refine_on_support from a solver's triangular factor R of its projected columns
+    ((I - Pi) W^1/2 A_S = Q R, any column order) reaches the KKT point that a fresh QR of
+    W^1/2 [B, A_S] reaches; both restore cvxpy's optimum from a perturbed support solution."""
+    from gaconvex.solvers._polish import refine_on_support
+
+    rng = np.random.default_rng(4)
+    A, y = rng.standard_normal((40, 12)), rng.standard_normal(40)
+    U, w = rng.standard_normal((40, 2)), rng.uniform(0.5, 2.0, 40)
+    problem = LassoProblem(A, y, 2.0, unpenalized=U, sample_weight=w)
+    exact = solve(problem, "reference")
+    support = rng.permutation(exact.support)  # the solver's order, not increasing
+    z = exact.z.copy()
+    z[support] *= 1 + 1e-4 * rng.standard_normal(support.size)
+    root = np.sqrt(w)
+    QB = np.linalg.qr(root[:, None] * problem.unpenalized_basis())[0]
+    WA = root[:, None] * A[:, support]
+    R = np.linalg.qr(WA - QB @ (QB.T @ WA), mode="r")
+    fresh = refine_on_support(problem, z, exact.xi, exact.omega)
+    factored = refine_on_support(problem, z, exact.xi, exact.omega, factor=(support, R))
+    np.testing.assert_allclose(factored[0], fresh[0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(factored[2], fresh[2], rtol=1e-10, atol=1e-12)
+    oracle = cvxpy_lasso_value(A, y, 2.0, weights=w, U=U)
+    assert problem.objective(*factored) == pytest.approx(oracle, rel=1e-9)
+
+
+def test_accurate_residual_in_chunks_against_exact_sums():
+    """More nonzero columns than one long-double chunk: every row of A z + xi + U omega - y
+    agrees with the correctly rounded sum (math.fsum) of its terms."""
+    import math
+
+    from gaconvex.solvers.certificates import _EXTENDED_CHUNK, accurate_residual
+
+    rng = np.random.default_rng(5)
+    n, p = 30, 2 * _EXTENDED_CHUNK + 17
+    A, y, U = rng.standard_normal((n, p)), rng.standard_normal(n), rng.standard_normal((n, 1))
+    z = rng.standard_normal(p) * 10.0 ** rng.integers(-3, 4, p)
+    z[::5] = 0.0
+    problem = LassoProblem(A, y, 1.0, unpenalized=U)
+    omega, xi = np.array([0.3]), -1.7
+    r = accurate_residual(problem, z, xi, omega)
+    nonzero = np.flatnonzero(z)
+    given = accurate_residual(problem, z, xi, omega, A[:, nonzero])
+    exact = [math.fsum([*(A[i] * z), xi, U[i, 0] * omega[0], -y[i]]) for i in range(n)]
+    scale = np.abs(A * z).sum(axis=1)
+    p_ext = p * np.finfo(np.longdouble).eps  # the long-double sums, then one float64 rounding
+    assert np.all(np.abs(r - exact) <= 2.0 ** -53 * np.abs(exact) + p_ext * scale)
+    np.testing.assert_array_equal(r, given)
