@@ -235,8 +235,9 @@ def _precise_calls(monkeypatch):
 
 def test_the_precise_phase_stays_on_the_knot_basis_away_from_interpolation(knots_on,
                                                                            monkeypatch):
-    """The float64 phase stalls at the rounding level above tol and the end is redone in
-    extended precision: away from interpolation (||b|| <= 64 sqrt(r) ||rho||) on the knot
+    """The float64 phase stalls at the rounding level above tol (here a tol of 1e-13, so that
+    it surely does) and the end is redone in extended precision: away from interpolation
+    (||b|| <= 64 sqrt(r) ||rho||) on the knot
     basis, then refined on the support against the accurate residual with the inner solver's
     own factor (before, the inner problem went back to all N rows: 2-layer ReLU N = 10^4 spent
     0.8 s of 2.8 s there).  The optimum is cvxpy's and the certificate's gap is tol's order."""
@@ -244,7 +245,7 @@ def test_the_precise_phase_stays_on_the_knot_basis_away_from_interpolation(knots
     x, y = _noisy(500)
     D = library_1d(x, gs.architecture("relu", 2), storage="structured")
     problem = LassoProblem.from_dictionary(D, y, 3e-4)
-    sol = solve(problem, "working_set")
+    sol = solve(problem, "working_set", tol=1e-13)
     assert calls == [False]  # went precise once, on the knot basis
     assert sol.info["inner_rows"] < x.size
     assert sol.certificate.relative_gap <= 1e-8, sol.certificate.summary()
